@@ -1,0 +1,423 @@
+#include "api/api.h"
+
+#include <charconv>
+#include <chrono>
+#include <map>
+
+#include <boost/json.hpp>
+
+#include "api/json_mapping.h"
+
+namespace quanzu::api {
+namespace json = boost::json;
+namespace http = boost::beast::http;
+
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+double seconds_since(Steady::time_point start) {
+  return std::chrono::duration<double>(Steady::now() - start).count();
+}
+
+Response json_response(unsigned status, const json::value& body) {
+  Response r;
+  r.status = status;
+  r.body = json::serialize(body);
+  return r;
+}
+
+json::array errors_json(const std::vector<FieldError>& fields) {
+  json::array out;
+  for (const auto& f : fields) out.push_back(json::object{{"field", f.field}, {"message", f.message}});
+  return out;
+}
+
+Response error_response(const Error& error) {
+  json::object body{{"error", error.message}};
+  if (!error.fields.empty()) body["errors"] = errors_json(error.fields);
+  return json_response(http_status(error.code), body);
+}
+
+Response error_response(unsigned status, const std::string& message) {
+  return json_response(status, json::object{{"error", message}});
+}
+
+int hex(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string url_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+struct Target {
+  std::string path;
+  std::map<std::string, std::string> query;
+};
+
+Target split_target(std::string_view target) {
+  Target t;
+  size_t q = target.find('?');
+  t.path = std::string(target.substr(0, q));
+  if (q == std::string_view::npos) return t;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    size_t amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    size_t eq = pair.find('=');
+    std::string key = url_decode(pair.substr(0, eq));
+    std::string value = eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1));
+    if (!key.empty()) t.query[key] = value;
+    if (amp == std::string_view::npos) break;
+    rest = rest.substr(amp + 1);
+  }
+  return t;
+}
+
+// "2023-11-29T00:00:00+08:00", or a duration back from now ("24h", "30d").
+std::optional<Millis> parse_instant(const std::string& text, Millis now) {
+  if (auto t = parse_rfc3339(text)) return t;
+  if (auto d = parse_duration(text)) return now - *d;
+  return std::nullopt;
+}
+
+std::optional<std::int64_t> parse_int(std::string_view s) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// Cursor text: "<created_at>.<case id>".
+std::string cursor_text(const store::Cursor& c) { return std::to_string(c.created_at) + "." + c.id; }
+
+std::optional<store::Cursor> parse_cursor(std::string_view s) {
+  size_t dot = s.find('.');
+  if (dot == std::string_view::npos || dot + 1 >= s.size()) return std::nullopt;
+  auto at = parse_int(s.substr(0, dot));
+  if (!at) return std::nullopt;
+  return store::Cursor{*at, std::string(s.substr(dot + 1))};
+}
+
+void count_status(ApiMetrics& m, unsigned status) {
+  if (status < 400) ++m.responses_2xx;
+  else if (status < 500) ++m.responses_4xx;
+  else ++m.responses_5xx;
+}
+
+}  // namespace
+
+unsigned http_status(Code code) {
+  switch (code) {
+    case Code::kInvalid: return 400;
+    case Code::kNotFound: return 404;
+    case Code::kConflict: return 409;
+    case Code::kTooLarge: return 413;
+    case Code::kUnavailable: return 503;
+    case Code::kInternal: return 500;
+  }
+  return 500;
+}
+
+Api::Api(cases::CaseService& service, store::CaseStore& store, const geo::StationDirectory& stations,
+         LiveStream& stream, const Clock& clock, ApiOptions options)
+    : service_(service),
+      store_(store),
+      stations_(stations),
+      stream_(stream),
+      clock_(clock),
+      options_(std::move(options)),
+      started_at_(clock.now()) {}
+
+void Api::answer(Exchange& exchange, Response response) {
+  count_status(metrics_, response.status);
+  exchange.respond(std::move(response));
+}
+
+void Api::handle(Request&& request, std::shared_ptr<Exchange> exchange) {
+  const Target target = split_target(request.target());
+  const auto method = request.method();
+  const std::string& path = target.path;
+  auto method_not_allowed = [&](const char* allow) {
+    Response r = error_response(405, std::string(request.method_string()) + " is not allowed on " + path);
+    r.headers.emplace_back("Allow", allow);
+    answer(*exchange, std::move(r));
+  };
+
+  if (path == "/api/v1/instructions") {
+    if (method != http::verb::post) return method_not_allowed("POST");
+    return ingest(request, exchange);
+  }
+  if (path == "/api/v1/cases") {
+    if (method != http::verb::get) return method_not_allowed("GET");
+    return list_cases(request, *exchange);
+  }
+  static constexpr std::string_view kCasePrefix = "/api/v1/cases/";
+  if (path.starts_with(kCasePrefix)) {
+    std::string_view rest = std::string_view(path).substr(kCasePrefix.size());
+    size_t slash = rest.find('/');
+    std::string id(rest.substr(0, slash));
+    if (id.empty()) return answer(*exchange, error_response(404, "no such resource: " + path));
+    if (slash == std::string_view::npos) {
+      if (method != http::verb::get) return method_not_allowed("GET");
+      return get_case(id, *exchange);
+    }
+    if (rest.substr(slash) == "/events") {
+      if (method != http::verb::post) return method_not_allowed("POST");
+      return post_event(std::move(id), request, exchange);
+    }
+    return answer(*exchange, error_response(404, "no such resource: " + path));
+  }
+  if (path == "/api/v1/stats") {
+    if (method != http::verb::get) return method_not_allowed("GET");
+    return stats(request, *exchange);
+  }
+  if (path == "/api/v1/stream") {
+    if (method != http::verb::get) return method_not_allowed("GET");
+    return stream(request, exchange);
+  }
+  if (path == "/healthz") return health(*exchange);
+  if (path == "/metrics") {
+    Response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics_.render(store_.metrics(), server_ ? server_->open_connections() : 0,
+                             server_ ? server_->open_streams() : 0);
+    return answer(*exchange, std::move(r));
+  }
+  if (path == "/" || path == "/api/v1") {
+    json::object index{{"service", "quanzu"},
+                       {"endpoints", json::array{"POST /api/v1/instructions", "GET /api/v1/cases",
+                                                 "GET /api/v1/cases/{id}",
+                                                 "POST /api/v1/cases/{id}/events",
+                                                 "GET /api/v1/stats", "GET /api/v1/stream",
+                                                 "GET /healthz", "GET /metrics"}}};
+    return answer(*exchange, json_response(200, index));
+  }
+  answer(*exchange, error_response(404, "no such resource: " + path));
+}
+
+void Api::ingest(Request& request, std::shared_ptr<Exchange> exchange) {
+  const auto start = Steady::now();
+  instruction::Format format = instruction::Format::kAuto;
+  std::string_view type = request[http::field::content_type];
+  if (type.starts_with("application/x-ndjson") || type.starts_with("application/ndjson")) {
+    format = instruction::Format::kNdjson;
+  }
+  auto parsed = instruction::parse_batch(request.body(), format, options_.limits);
+  if (!parsed) {
+    ++metrics_.bodies_rejected;
+    return answer(*exchange, error_response(parsed.error()));
+  }
+  auto items = std::make_shared<std::vector<instruction::ParsedItem>>(std::move(*parsed));
+  std::vector<instruction::Instruction> valid;
+  valid.reserve(items->size());
+  for (auto& item : *items) {
+    if (item.instruction) valid.push_back(std::move(*item.instruction));
+  }
+  auto finish = [this, items, exchange, start](
+                    const Result<std::vector<store::IngestOutcome>>& stored) {
+    if (!stored) {
+      Response r = error_response(stored.error());
+      answer(*exchange, std::move(r));
+      return;
+    }
+    json::array results;
+    results.reserve(items->size());
+    size_t next = 0;
+    for (const auto& item : *items) {
+      json::object o{{"id", item.id}};
+      if (item.instruction) {
+        const auto& outcome = (*stored)[next++];
+        o["status"] = outcome.created ? "created" : "duplicate";
+        o["case_id"] = outcome.case_id;
+        ++(outcome.created ? metrics_.instructions_created : metrics_.instructions_duplicate);
+      } else {
+        o["status"] = "rejected";
+        o["errors"] = errors_json(item.instruction.error().fields.empty()
+                                      ? std::vector<FieldError>{{"", item.instruction.error().message}}
+                                      : item.instruction.error().fields);
+        ++metrics_.instructions_rejected;
+      }
+      results.push_back(std::move(o));
+    }
+    answer(*exchange, json_response(200, json::object{{"results", std::move(results)}}));
+    metrics_.ingest_latency.record(seconds_since(start));
+  };
+  if (valid.empty()) return finish(std::vector<store::IngestOutcome>{});
+  ++metrics_.ingest_in_flight;
+  service_.ingest(std::move(valid), [this, finish](Result<std::vector<store::IngestOutcome>> r) {
+    --metrics_.ingest_in_flight;
+    finish(r);
+  });
+}
+
+void Api::list_cases(const Request& request, Exchange& exchange) {
+  const auto start = Steady::now();
+  const Target target = split_target(request.target());
+  store::Filter filter;
+  std::vector<FieldError> errors;
+  const Millis now = clock_.now();
+  size_t limit = options_.default_page;
+  std::optional<store::Cursor> cursor;
+  for (const auto& [key, value] : target.query) {
+    if (key == "station") {
+      filter.station = value == "none" ? std::string() : value;
+    } else if (key == "level") {
+      if (!(filter.level = instruction::parse_level(value))) {
+        errors.push_back({key, "unknown value \"" + value + "\"; expected one of: low, medium, high, extreme"});
+      }
+    } else if (key == "status") {
+      if (!(filter.status = cases::parse_status(value))) {
+        errors.push_back({key, "unknown value \"" + value + "\"; expected one of: unrouted, open, in_progress, closed"});
+      }
+    } else if (key == "outcome") {
+      if (!(filter.outcome = cases::parse_outcome(value))) {
+        errors.push_back({key, "unknown value \"" + value + "\""});
+      }
+    } else if (key == "since" || key == "until") {
+      auto at = parse_instant(value, now);
+      if (!at) errors.push_back({key, "must be an RFC 3339 date-time or a duration like 24h"});
+      (key == "since" ? filter.since : filter.until) = at;
+    } else if (key == "limit") {
+      auto n = parse_int(value);
+      if (!n || *n < 1 || static_cast<size_t>(*n) > options_.max_page) {
+        errors.push_back({key, "must be an integer between 1 and " + std::to_string(options_.max_page)});
+      } else {
+        limit = static_cast<size_t>(*n);
+      }
+    } else if (key == "cursor") {
+      if (!(cursor = parse_cursor(value))) errors.push_back({key, "is not a cursor this server gave"});
+    } else {
+      errors.push_back({key, "is not a known filter; use station, level, status, outcome, since, until, limit, cursor"});
+    }
+  }
+  if (!errors.empty()) return answer(exchange, error_response(fail_fields(std::move(errors)).value()));
+  auto page = store_.list(filter, cursor, limit);
+  if (!page) return answer(exchange, error_response(page.error()));
+  json::array items;
+  items.reserve(page->cases.size());
+  for (const auto& c : page->cases) items.push_back(case_summary(c, options_.utc_offset_minutes));
+  json::object body{{"cases", std::move(items)}};
+  body["next_cursor"] = page->next ? json::value(cursor_text(*page->next)) : json::value(nullptr);
+  answer(exchange, json_response(200, body));
+  metrics_.read_latency.record(seconds_since(start));
+}
+
+void Api::get_case(std::string_view id, Exchange& exchange) {
+  const auto start = Steady::now();
+  auto got = store_.get(id);
+  if (!got) return answer(exchange, error_response(got.error()));
+  if (!*got) return answer(exchange, error_response(404, "no case " + std::string(id)));
+  answer(exchange, json_response(200, case_detail(**got, options_.utc_offset_minutes)));
+  metrics_.read_latency.record(seconds_since(start));
+}
+
+void Api::post_event(std::string case_id, Request& request, std::shared_ptr<Exchange> exchange) {
+  const auto start = Steady::now();
+  auto parsed = parse_event_request(request.body());
+  if (!parsed) {
+    ++metrics_.events_refused;
+    return answer(*exchange, error_response(parsed.error()));
+  }
+  // Until people log in, the actor is the client's address.
+  std::string actor = "api@" + exchange->remote_address();
+  service_.record(std::move(case_id), std::move(*parsed), std::move(actor),
+                  [this, exchange, start](Result<cases::Case> r) {
+                    if (!r) {
+                      ++metrics_.events_refused;
+                      return answer(*exchange, error_response(r.error()));
+                    }
+                    ++metrics_.events_recorded;
+                    json::object body = case_summary(*r, options_.utc_offset_minutes);
+                    if (!r->timeline.empty()) {
+                      const auto& e = r->timeline.back();
+                      json::object event{{"seq", e.seq},
+                                         {"at", format_rfc3339(e.at, options_.utc_offset_minutes)},
+                                         {"kind", e.kind},
+                                         {"actor", e.actor}};
+                      boost::system::error_code ec;
+                      json::value data = json::parse(e.data, ec);
+                      if (!ec && data.is_object()) {
+                        for (auto& [k, v] : data.as_object()) {
+                          if (!event.contains(k)) event[k] = v;
+                        }
+                      }
+                      body["event"] = std::move(event);
+                    }
+                    answer(*exchange, json_response(200, body));
+                    metrics_.event_latency.record(seconds_since(start));
+                  });
+}
+
+void Api::stats(const Request& request, Exchange& exchange) {
+  const auto start = Steady::now();
+  const Target target = split_target(request.target());
+  store::StatsFilter filter;
+  filter.utc_offset_minutes = options_.utc_offset_minutes;
+  std::vector<FieldError> errors;
+  const Millis now = clock_.now();
+  for (const auto& [key, value] : target.query) {
+    if (key == "station") {
+      filter.station = value == "none" ? std::string() : value;
+    } else if (key == "since" || key == "until") {
+      auto at = parse_instant(value, now);
+      if (!at) errors.push_back({key, "must be an RFC 3339 date-time or a duration like 24h"});
+      (key == "since" ? filter.since : filter.until) = at;
+    } else {
+      errors.push_back({key, "is not a known filter; use station, since, until"});
+    }
+  }
+  if (!errors.empty()) return answer(exchange, error_response(fail_fields(std::move(errors)).value()));
+  auto s = store_.stats(filter);
+  if (!s) return answer(exchange, error_response(s.error()));
+  answer(exchange, json_response(200, stats_json(*s, stations_)));
+  metrics_.read_latency.record(seconds_since(start));
+}
+
+void Api::stream(const Request& request, std::shared_ptr<Exchange> exchange) {
+  std::optional<std::int64_t> last;
+  std::string_view header = request["Last-Event-ID"];
+  const Target target = split_target(request.target());
+  if (header.empty()) {
+    if (auto it = target.query.find("last_event_id"); it != target.query.end()) header = it->second;
+  }
+  if (!header.empty()) {
+    last = parse_int(header);
+    if (!last || *last < 0) {
+      return answer(*exchange, error_response(400, "Last-Event-ID must be an event id this server sent"));
+    }
+  }
+  Response head;
+  head.content_type = "text/event-stream; charset=utf-8";
+  count_status(metrics_, 200);
+  auto sink = exchange->open_stream(std::move(head));
+  stream_.attach(std::move(sink), last);
+}
+
+void Api::health(Exchange& exchange) {
+  const auto m = store_.metrics();
+  auto probe = store_.changes_since(INT64_MAX, 1);
+  json::object body{{"status", probe ? "ok" : "degraded"},
+                    {"store", probe ? "ok" : probe.error().message},
+                    {"store_queue_depth", m.queue_depth},
+                    {"uptime_seconds", (clock_.now() - started_at_) / 1000}};
+  answer(exchange, json_response(probe ? 200 : 503, body));
+}
+
+}  // namespace quanzu::api

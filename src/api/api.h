@@ -1,0 +1,61 @@
+// The HTTP API under /api/v1 plus /healthz and /metrics: maps requests to the case
+// service and the store, and results to JSON and status codes. Thin: no domain rules here.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "api/http_server.h"
+#include "api/live_stream.h"
+#include "api/metrics.h"
+#include "base/clock.h"
+#include "cases/service.h"
+#include "geo/jurisdictions.h"
+#include "instruction/parser.h"
+#include "store/store.h"
+
+namespace quanzu::api {
+
+struct ApiOptions {
+  instruction::Limits limits;
+  int utc_offset_minutes = 480;  // how times are written and days counted (Beijing time)
+  size_t default_page = 50;
+  size_t max_page = 500;
+};
+
+// The one place where error codes become HTTP statuses.
+unsigned http_status(Code code);
+
+class Api {
+ public:
+  // Everything passed in must outlive the Api.
+  Api(cases::CaseService& service, store::CaseStore& store, const geo::StationDirectory& stations,
+      LiveStream& stream, const Clock& clock, ApiOptions options);
+
+  void handle(Request&& request, std::shared_ptr<Exchange> exchange);
+  // Gauges of the transport, for /metrics.
+  void set_server(const HttpServer* server) { server_ = server; }
+  ApiMetrics& metrics() { return metrics_; }
+
+ private:
+  void ingest(Request& request, std::shared_ptr<Exchange> exchange);
+  void list_cases(const Request& request, Exchange& exchange);
+  void get_case(std::string_view id, Exchange& exchange);
+  void post_event(std::string case_id, Request& request, std::shared_ptr<Exchange> exchange);
+  void stats(const Request& request, Exchange& exchange);
+  void stream(const Request& request, std::shared_ptr<Exchange> exchange);
+  void health(Exchange& exchange);
+  void answer(Exchange& exchange, Response response);
+
+  cases::CaseService& service_;
+  store::CaseStore& store_;
+  const geo::StationDirectory& stations_;
+  LiveStream& stream_;
+  const Clock& clock_;
+  ApiOptions options_;
+  ApiMetrics metrics_;
+  const HttpServer* server_ = nullptr;
+  Millis started_at_;
+};
+
+}  // namespace quanzu::api

@@ -1,0 +1,80 @@
+// A small asynchronous HTTP/1.1 server on Boost.Beast: keep-alive, body limits, and
+// long-lived event streams. It knows nothing of the API; a Router answers each request.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http.hpp>
+
+#include "base/result.h"
+
+namespace quanzu::api {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+
+struct Response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// A stream of Server-Sent Events to one client. send() is thread-safe and never blocks;
+// it returns false once the client is gone or too far behind (then it is disconnected and
+// may reconnect with Last-Event-ID).
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual bool send(std::string text) = 0;
+  virtual bool closed() const = 0;
+};
+
+// One request awaiting its answer. Exactly one of respond() / open_stream() must be called,
+// from any thread, once.
+class Exchange {
+ public:
+  virtual ~Exchange() = default;
+  virtual void respond(Response response) = 0;
+  // Sends `head` (status and headers; body ignored) and keeps the connection as an event
+  // stream.
+  virtual std::shared_ptr<EventSink> open_stream(Response head) = 0;
+  virtual const std::string& remote_address() const = 0;
+};
+
+using Router = std::function<void(Request&& request, std::shared_ptr<Exchange> exchange)>;
+
+struct ServerOptions {
+  std::uint64_t body_limit = 16 * 1024 * 1024;  // bytes; over it -> 413
+  std::uint32_t header_limit = 16 * 1024;
+  int idle_timeout_seconds = 60;                // a keep-alive connection with nothing to say
+  size_t stream_queue_limit = 20000;            // events waiting for a slow stream client
+  size_t max_connections = 4096;
+};
+
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& io, Router router, ServerOptions options);
+  ~HttpServer();
+
+  // Binds and starts accepting. Port 0 picks a free port; the bound endpoint is returned.
+  Result<boost::asio::ip::tcp::endpoint> listen(const std::string& address, std::uint16_t port);
+  // Stops accepting; open connections finish their current exchange.
+  void stop();
+
+  size_t open_connections() const;
+  size_t open_streams() const;
+
+  struct State;  // internal; public only so the connection code can name it
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace quanzu::api

@@ -1,0 +1,31 @@
+// How cases, statistics and case events look on the wire (SPEC.md "Shapes that clients
+// rely on"). Lists and the live stream carry masked personal data; only the detail of one
+// case carries it whole.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <boost/json.hpp>
+
+#include "base/result.h"
+#include "cases/lifecycle.h"
+#include "geo/jurisdictions.h"
+#include "store/store.h"
+
+namespace quanzu::api {
+
+boost::json::object case_summary(const cases::Case& c, int utc_offset_minutes);
+boost::json::object case_detail(const cases::Case& c, int utc_offset_minutes);
+boost::json::object stats_json(const store::Stats& stats, const geo::StationDirectory& stations);
+
+// One SSE message: "id: <seq>\nevent: case\ndata: {...}\n\n".
+std::string sse_message(const store::Change& change, int utc_offset_minutes);
+
+// Reads a POST /cases/{id}/events body. Errors name the field.
+Result<cases::EventRequest> parse_event_request(std::string_view body);
+
+// Whole yuan as integers ("300"), otherwise decimals.
+boost::json::value cny(std::int64_t fen);
+
+}  // namespace quanzu::api

@@ -1,0 +1,48 @@
+// The live event stream (SSE) of case changes. Clients that reconnect with Last-Event-ID
+// first receive what they missed from the store's change log, then live changes, with
+// neither gaps nor repeats. Safe from several threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "api/http_server.h"
+#include "store/store.h"
+
+namespace quanzu::api {
+
+class LiveStream {
+ public:
+  LiveStream(store::CaseStore& store, int utc_offset_minutes);
+
+  // Called with each commit's changes (the store's change listener).
+  void publish(const std::vector<store::Change>& changes);
+  // Adds a client. With `last_event_id`, replays the changes after it first (at most
+  // `max_replay`; beyond that the client gets a "reset" event and should reload).
+  void attach(std::shared_ptr<EventSink> sink, std::optional<std::int64_t> last_event_id);
+  // A comment line to every client, so dead connections are noticed and proxies keep
+  // idle streams open.
+  void heartbeat();
+  size_t clients();
+
+  static constexpr size_t kMaxReplay = 20000;
+
+ private:
+  struct Client {
+    std::shared_ptr<EventSink> sink;
+    std::mutex mu;  // guards the fields below
+    bool replaying = true;
+    std::int64_t last_sent = 0;
+    std::vector<std::pair<std::int64_t, std::string>> buffered;  // arrived while replaying
+  };
+
+  store::CaseStore& store_;
+  const int offset_;
+  std::mutex mu_;  // guards clients_
+  std::vector<std::shared_ptr<Client>> clients_;
+};
+
+}  // namespace quanzu::api

@@ -1,0 +1,145 @@
+#include "app/config.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+
+#include <toml++/toml.h>
+
+namespace quanzu::app {
+namespace {
+
+std::string where(const std::string& path, const toml::source_region& src) {
+  return path + ":" + std::to_string(src.begin.line);
+}
+
+}  // namespace
+
+Result<bool> parse_listen(const std::string& text, Config& into) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return fail(Code::kInvalid, "listen: \"" + text + "\" must be ADDRESS:PORT, e.g. 127.0.0.1:8080");
+  }
+  std::string port = text.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoul(port) > 65535) {
+    return fail(Code::kInvalid, "listen: port \"" + port + "\" must be a number from 0 to 65535");
+  }
+  std::string address = text.substr(0, colon);
+  if (address.size() > 2 && address.front() == '[' && address.back() == ']') {
+    address = address.substr(1, address.size() - 2);
+  }
+  into.listen_address = address;
+  into.listen_port = static_cast<std::uint16_t>(std::stoul(port));
+  return true;
+}
+
+Result<bool> load_config_file(const std::string& path, Config& into) {
+  // toml++ from Debian is built with exceptions; they stop here.
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& err) {
+    if (err.source().begin.line == 0) {
+      return fail(Code::kInvalid, "cannot read config file " + path + ": " + std::string(err.description()));
+    }
+    return fail(Code::kInvalid, where(path, err.source()) + ": " + std::string(err.description()));
+  }
+  std::vector<std::string> errors;
+  static const std::map<std::string, std::set<std::string>> kKnown{
+      {"server", {"listen", "threads", "body_limit_bytes", "max_batch_items"}},
+      {"store", {"data_dir"}},
+      {"jurisdictions", {"districts", "stations_per_district"}},
+      {"time", {"utc_offset_minutes"}},
+      {"demo", {"rate_per_minute", "seed", "malformed", "simulate_handling"}},
+  };
+  for (const auto& [key, node] : root) {
+    auto section = kKnown.find(std::string(key.str()));
+    if (section == kKnown.end() || !node.is_table()) {
+      errors.push_back(where(path, node.source()) + ": unknown section [" + std::string(key.str()) +
+                       "]; known: server, store, jurisdictions, time, demo");
+      continue;
+    }
+    for (const auto& [sub, value] : *node.as_table()) {
+      if (!section->second.count(std::string(sub.str()))) {
+        errors.push_back(where(path, value.source()) + ": unknown key " + section->first + "." +
+                         std::string(sub.str()));
+      }
+    }
+  }
+  auto integer = [&](const char* section, const char* key, auto& out, std::int64_t lo,
+                     std::int64_t hi) {
+    const toml::node* node = root.at_path(std::string(section) + "." + key).node();
+    if (!node) return;
+    auto v = node->value<std::int64_t>();
+    if (!node->is_integer() || !v || *v < lo || *v > hi) {
+      errors.push_back(where(path, node->source()) + ": " + section + "." + key +
+                       " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+      return;
+    }
+    out = static_cast<std::remove_reference_t<decltype(out)>>(*v);
+  };
+  auto string = [&](const char* section, const char* key, std::string& out) {
+    const toml::node* node = root.at_path(std::string(section) + "." + key).node();
+    if (!node) return;
+    if (!node->is_string()) {
+      errors.push_back(where(path, node->source()) + ": " + section + "." + key + " must be a string");
+      return;
+    }
+    out = *node->value<std::string>();
+  };
+  auto boolean = [&](const char* section, const char* key, bool& out) {
+    const toml::node* node = root.at_path(std::string(section) + "." + key).node();
+    if (!node) return;
+    if (!node->is_boolean()) {
+      errors.push_back(where(path, node->source()) + ": " + section + "." + key + " must be true or false");
+      return;
+    }
+    out = *node->value<bool>();
+  };
+  std::string listen;
+  string("server", "listen", listen);
+  if (!listen.empty()) {
+    if (auto r = parse_listen(listen, into); !r) errors.push_back(path + ": server." + r.error().message);
+  }
+  integer("server", "threads", into.threads, 1, 64);
+  integer("server", "body_limit_bytes", into.body_limit_bytes, 1024, 1LL << 30);
+  integer("server", "max_batch_items", into.max_batch_items, 1, 1000000);
+  string("store", "data_dir", into.data_dir);
+  string("jurisdictions", "districts", into.districts_file);
+  integer("jurisdictions", "stations_per_district", into.stations_per_district, 1, 50);
+  integer("time", "utc_offset_minutes", into.utc_offset_minutes, -720, 840);
+  if (const toml::node* node = root.at_path("demo.rate_per_minute").node()) {
+    auto v = node->value<double>();
+    if (!v || *v <= 0 || *v > 100000) {
+      errors.push_back(where(path, node->source()) + ": demo.rate_per_minute must be a number from 0 to 100000");
+    } else {
+      into.demo_rate_per_minute = *v;
+    }
+  }
+  integer("demo", "seed", into.demo_seed, 0, INT64_MAX);
+  boolean("demo", "malformed", into.demo_malformed);
+  boolean("demo", "simulate_handling", into.demo_simulate_handling);
+  if (!errors.empty()) {
+    std::string message;
+    for (const auto& e : errors) message += (message.empty() ? "" : "\n") + e;
+    return fail(Code::kInvalid, message);
+  }
+  return true;
+}
+
+std::string default_districts_file() {
+  namespace fs = std::filesystem;
+  const char* name = "chongqing-districts.geojson";
+  if (const char* dir = std::getenv("QUANZU_SHARE_DIR")) return (fs::path(dir) / name).string();
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    fs::path installed = exe.parent_path().parent_path() / "share" / "quanzu" / name;
+    if (fs::exists(installed)) return installed.string();
+  }
+  return (fs::path(QUANZU_SOURCE_DIR) / "data" / name).string();
+}
+
+}  // namespace quanzu::app

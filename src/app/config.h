@@ -1,0 +1,39 @@
+// Settings of `quanzu serve` and `quanzu demo`: defaults, then the TOML file, then flags.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/result.h"
+
+namespace quanzu::app {
+
+struct Config {
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  int threads = 2;                                  // HTTP worker threads
+  std::uint64_t body_limit_bytes = 16 * 1024 * 1024;
+  std::uint64_t max_batch_items = 10000;
+  std::string data_dir = "./quanzu-data";
+  std::string districts_file;                       // empty: the copy shipped with quanzu
+  int stations_per_district = 3;
+  int utc_offset_minutes = 480;
+  // demo only
+  double demo_rate_per_minute = 30;
+  std::uint64_t demo_seed = 0;                      // 0: a new seed each run
+  bool demo_malformed = true;                       // a few broken instructions, as in life
+  bool demo_simulate_handling = true;               // simulated operators record attempts
+};
+
+// Reads a TOML file over `into`. Unknown keys and wrong types are errors naming
+// file:line and the key.
+Result<bool> load_config_file(const std::string& path, Config& into);
+
+// "127.0.0.1:8080" -> address and port.
+Result<bool> parse_listen(const std::string& text, Config& into);
+
+// The shipped districts GeoJSON: $QUANZU_SHARE_DIR, then next to the binary
+// (../share/quanzu), then the source tree this binary was built from.
+std::string default_districts_file();
+
+}  // namespace quanzu::app

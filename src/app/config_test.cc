@@ -1,0 +1,73 @@
+#include "app/config.h"
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+namespace quanzu::app {
+namespace {
+
+std::string write_temp(const std::string& text) {
+  static int n = 0;
+  std::string path = "/tmp/quanzu-config-test-" + std::to_string(getpid()) + "-" + std::to_string(n++) + ".toml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(Config, DefaultsAreSane) {
+  Config c;
+  EXPECT_EQ(c.listen_address, "127.0.0.1");
+  EXPECT_EQ(c.listen_port, 8080);
+  EXPECT_EQ(c.data_dir, "./quanzu-data");
+}
+
+TEST(Config, FileOverridesDefaults) {
+  Config c;
+  auto r = load_config_file(write_temp("[server]\nlisten = \"0.0.0.0:9090\"\nthreads = 4\n"
+                                       "[store]\ndata_dir = \"/var/lib/quanzu\"\n"
+                                       "[demo]\nrate_per_minute = 120.5\nmalformed = false\n"),
+                            c);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(c.listen_address, "0.0.0.0");
+  EXPECT_EQ(c.listen_port, 9090);
+  EXPECT_EQ(c.threads, 4);
+  EXPECT_EQ(c.data_dir, "/var/lib/quanzu");
+  EXPECT_DOUBLE_EQ(c.demo_rate_per_minute, 120.5);
+  EXPECT_FALSE(c.demo_malformed);
+}
+
+TEST(Config, ErrorsNameFileLineAndKey) {
+  Config c;
+  const std::string path = write_temp("[server]\nthreads = \"many\"\nlistne = \"x\"\n[stor]\n");
+  auto r = load_config_file(path, c);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find(path + ":2: server.threads must be an integer"), std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find(path + ":3: unknown key server.listne"), std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("unknown section [stor]"), std::string::npos) << r.error().message;
+}
+
+TEST(Config, SyntaxErrorNamesTheLine) {
+  Config c;
+  const std::string path = write_temp("[server]\nlisten = \n");
+  auto r = load_config_file(path, c);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find(path + ":2"), std::string::npos) << r.error().message;
+}
+
+TEST(Config, ListenMustBeAddressAndPort) {
+  Config c;
+  EXPECT_TRUE(parse_listen("127.0.0.1:0", c).has_value());
+  EXPECT_EQ(c.listen_port, 0);
+  EXPECT_TRUE(parse_listen("[::1]:8081", c).has_value());
+  EXPECT_EQ(c.listen_address, "::1");
+  EXPECT_FALSE(parse_listen("8080", c).has_value());
+  EXPECT_FALSE(parse_listen("127.0.0.1:99999", c).has_value());
+  EXPECT_FALSE(parse_listen("127.0.0.1:http", c).has_value());
+}
+
+}  // namespace
+}  // namespace quanzu::app

@@ -1,0 +1,251 @@
+// quanzu: the command line. serve, demo, ingest; --help everywhere.
+#include <unistd.h>
+
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "app/config.h"
+#include "app/demo.h"
+#include "app/ingest_command.h"
+#include "app/platform.h"
+
+namespace {
+
+using quanzu::app::Config;
+
+constexpr const char* kUsage =
+    "quanzu — anti-fraud early-warning and dissuasion platform (预警劝阻平台)\n"
+    "\n"
+    "usage: quanzu COMMAND [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  serve          run the platform (HTTP API) on the embedded store\n"
+    "  demo           serve with a simulated upstream feed and simulated operators\n"
+    "  ingest FILE    load a JSON or NDJSON file of instructions into a data directory\n"
+    "  version        print the version\n"
+    "\n"
+    "Run 'quanzu COMMAND --help' for a command's options.\n";
+
+constexpr const char* kServeUsage =
+    "usage: quanzu serve [--config FILE] [--listen ADDRESS:PORT] [--data DIR] [--districts FILE]\n"
+    "\n"
+    "Runs the HTTP API (/api/v1/...) on the embedded SQLite store in DIR/quanzu.sqlite.\n"
+    "Prints 'listening on http://ADDRESS:PORT' once it accepts connections.\n"
+    "\n"
+    "  --config FILE         TOML settings (see config/quanzu.example.toml); flags override it\n"
+    "  --listen A:P          address and port (default 127.0.0.1:8080; port 0 picks a free one)\n"
+    "  --data DIR            data directory (default ./quanzu-data)\n"
+    "  --districts FILE      district GeoJSON (default: the Chongqing file shipped with quanzu)\n"
+    "  --threads N           HTTP worker threads (default 2)\n";
+
+constexpr const char* kDemoUsage =
+    "usage: quanzu demo [--config FILE] [--listen ADDRESS:PORT] [--data DIR] [--rate N]\n"
+    "                   [--seed N] [--no-malformed] [--no-handling]\n"
+    "\n"
+    "Runs the platform with a simulated upstream feed of warning instructions across\n"
+    "Chongqing's 38 districts and simulated station operators, and prints the URLs.\n"
+    "\n"
+    "  --rate N              mean instructions per minute (default 30; day/night rhythm, bursts)\n"
+    "  --seed N              make the feed repeatable\n"
+    "  --no-malformed        do not send the occasional broken instruction\n"
+    "  --no-handling         do not simulate operators recording calls and outcomes\n"
+    "  (and every option of 'quanzu serve')\n";
+
+constexpr const char* kIngestUsage =
+    "usage: quanzu ingest FILE [--data DIR] [--format json|ndjson] [--batch N] [--config FILE]\n"
+    "\n"
+    "Loads instructions from FILE ('-' for standard input: a JSON object, a JSON array or\n"
+    "NDJSON) into the store of DIR, as the API would: replays answer 'duplicate', invalid items\n"
+    "are reported with the field at fault. Shows a progress bar on a terminal.\n"
+    "Exit status: 0 all stored, 2 some items rejected (the others stored), 1 failure.\n";
+
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;  // "--data" -> "DIR"; flags -> ""
+};
+
+// Options that take a value; everything else starting with "--" is a flag.
+bool takes_value(const std::string& name) {
+  static const std::vector<std::string> kWithValue{"--config", "--listen", "--data", "--districts",
+                                                   "--threads", "--rate", "--seed", "--format",
+                                                   "--batch"};
+  for (const auto& n : kWithValue) {
+    if (n == name) return true;
+  }
+  return false;
+}
+
+bool parse_args(int argc, char** argv, int first, Args& args, std::string& error) {
+  for (int i = first; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "-h") a = "--help";
+    if (a.starts_with("--") && a.size() > 2) {
+      std::string value;
+      size_t eq = a.find('=');
+      if (eq != std::string::npos) {
+        value = a.substr(eq + 1);
+        a = a.substr(0, eq);
+      } else if (takes_value(a)) {
+        if (i + 1 >= argc) {
+          error = a + " needs a value";
+          return false;
+        }
+        value = argv[++i];
+      }
+      args.options[a] = value;
+    } else {
+      args.positional.push_back(a);
+    }
+  }
+  return true;
+}
+
+bool apply_common(const Args& args, Config& config, std::string& error) {
+  if (auto it = args.options.find("--config"); it != args.options.end()) {
+    if (auto r = quanzu::app::load_config_file(it->second, config); !r) {
+      error = r.error().message;
+      return false;
+    }
+  }
+  if (auto it = args.options.find("--listen"); it != args.options.end()) {
+    if (auto r = quanzu::app::parse_listen(it->second, config); !r) {
+      error = r.error().message;
+      return false;
+    }
+  }
+  if (auto it = args.options.find("--data"); it != args.options.end()) config.data_dir = it->second;
+  if (auto it = args.options.find("--districts"); it != args.options.end()) config.districts_file = it->second;
+  if (auto it = args.options.find("--threads"); it != args.options.end()) {
+    try {
+      config.threads = std::stoi(it->second);
+    } catch (...) {
+      config.threads = 0;
+    }
+    if (config.threads < 1 || config.threads > 64) {
+      error = "--threads must be an integer from 1 to 64";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool check_known(const Args& args, const std::vector<std::string>& known, std::string& error) {
+  for (const auto& [name, value] : args.options) {
+    bool ok = false;
+    for (const auto& k : known) ok = ok || k == name;
+    if (!ok) {
+      error = "unknown option " + name;
+      return false;
+    }
+  }
+  return true;
+}
+
+int usage_error(const std::string& command, const std::string& error, const char* usage) {
+  std::cerr << "quanzu " << command << ": " << error << "\n\n" << usage;
+  return 64;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 64;
+  }
+  const std::string command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (command == "version" || command == "--version") {
+    std::cout << "quanzu " << QUANZU_VERSION << "\n";
+    return 0;
+  }
+  Args args;
+  std::string error;
+  const char* usage = command == "serve" ? kServeUsage
+                      : command == "demo" ? kDemoUsage
+                      : command == "ingest" ? kIngestUsage
+                                            : nullptr;
+  if (!usage) {
+    std::cerr << "quanzu: unknown command '" << command << "'\n\n" << kUsage;
+    return 64;
+  }
+  if (!parse_args(argc, argv, 2, args, error)) return usage_error(command, error, usage);
+  if (args.options.count("--help")) {
+    std::cout << usage;
+    return 0;
+  }
+  Config config;
+  const std::vector<std::string> common{"--config", "--listen", "--data", "--districts", "--threads"};
+
+  if (command == "serve") {
+    if (!check_known(args, common, error) || !args.positional.empty()) {
+      return usage_error(command, error.empty() ? "unexpected argument " + args.positional[0] : error, usage);
+    }
+    if (!apply_common(args, config, error)) return usage_error(command, error, usage);
+    auto platform = quanzu::app::Platform::start(config);
+    if (!platform) {
+      std::cerr << "quanzu serve: " << platform.error().message << "\n";
+      return 1;
+    }
+    std::cout << "listening on " << (*platform)->url() << std::endl;
+    (*platform)->run_until_signal();
+    return 0;
+  }
+
+  if (command == "demo") {
+    auto known = common;
+    known.insert(known.end(), {"--rate", "--seed", "--no-malformed", "--no-handling"});
+    if (!check_known(args, known, error) || !args.positional.empty()) {
+      return usage_error(command, error.empty() ? "unexpected argument " + args.positional[0] : error, usage);
+    }
+    if (!apply_common(args, config, error)) return usage_error(command, error, usage);
+    try {
+      if (auto it = args.options.find("--rate"); it != args.options.end()) {
+        config.demo_rate_per_minute = std::stod(it->second);
+        if (!(config.demo_rate_per_minute > 0 && config.demo_rate_per_minute <= 100000)) throw 1;
+      }
+    } catch (...) {
+      return usage_error(command, "--rate must be a number of instructions per minute, 0 < N <= 100000", usage);
+    }
+    try {
+      if (auto it = args.options.find("--seed"); it != args.options.end()) config.demo_seed = std::stoull(it->second);
+    } catch (...) {
+      return usage_error(command, "--seed must be a non-negative integer", usage);
+    }
+    if (args.options.count("--no-malformed")) config.demo_malformed = false;
+    if (args.options.count("--no-handling")) config.demo_simulate_handling = false;
+    return quanzu::app::run_demo(config);
+  }
+
+  // ingest
+  if (!check_known(args, {"--config", "--data", "--districts", "--format", "--batch"}, error)) {
+    return usage_error(command, error, usage);
+  }
+  if (args.positional.size() != 1) return usage_error(command, "give exactly one FILE", usage);
+  if (!apply_common(args, config, error)) return usage_error(command, error, usage);
+  quanzu::app::IngestOptions options;
+  options.file = args.positional[0];
+  if (auto it = args.options.find("--format"); it != args.options.end()) {
+    if (it->second != "json" && it->second != "ndjson") {
+      return usage_error(command, "--format must be json or ndjson", usage);
+    }
+    options.format = it->second;
+  }
+  if (auto it = args.options.find("--batch"); it != args.options.end()) {
+    try {
+      options.batch = std::stoul(it->second);
+    } catch (...) {
+      options.batch = 0;
+    }
+    if (options.batch < 1 || options.batch > 100000) {
+      return usage_error(command, "--batch must be an integer from 1 to 100000", usage);
+    }
+  }
+  return quanzu::app::run_ingest(config, options);
+}

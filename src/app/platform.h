@@ -1,0 +1,64 @@
+// The running platform: store, jurisdictions, case service, API and HTTP server, wired
+// together. The only place (with main) that names concrete adapters.
+#pragma once
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "api/api.h"
+#include "api/http_server.h"
+#include "api/live_stream.h"
+#include "app/config.h"
+#include "base/clock.h"
+#include "cases/service.h"
+#include "geo/jurisdictions.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace quanzu::app {
+
+// Loads the districts file and makes the deployment's stations.
+Result<geo::StationDirectory> load_stations(const Config& config);
+
+// Opens the embedded store in config.data_dir (created when missing).
+Result<std::unique_ptr<store::sqlite::SqliteStore>> open_store(const Config& config);
+
+class Platform {
+ public:
+  // Opens everything and starts listening; fails with a message fit for one log line.
+  static Result<std::unique_ptr<Platform>> start(const Config& config);
+  ~Platform();
+
+  const boost::asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
+  std::string url() const;
+  cases::CaseService& service() { return *service_; }
+  store::CaseStore& store() { return *store_; }
+  const geo::StationDirectory& stations() const { return stations_; }
+  const Clock& clock() const { return clock_; }
+
+  // Serves until SIGINT or SIGTERM, then stops accepting, lets in-flight writes finish
+  // (at most a few seconds) and returns.
+  void run_until_signal();
+
+ private:
+  Platform() = default;
+  void schedule_heartbeat();
+
+  Config config_;
+  SystemClock clock_;
+  geo::StationDirectory stations_;
+  std::unique_ptr<store::sqlite::SqliteStore> store_;
+  std::unique_ptr<cases::CaseService> service_;
+  std::unique_ptr<api::LiveStream> stream_;
+  std::unique_ptr<api::Api> api_;
+  boost::asio::io_context io_;
+  std::unique_ptr<api::HttpServer> server_;
+  std::unique_ptr<boost::asio::steady_timer> heartbeat_;
+  boost::asio::ip::tcp::endpoint endpoint_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace quanzu::app

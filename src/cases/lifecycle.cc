@@ -1,0 +1,144 @@
+#include "cases/lifecycle.h"
+
+#include <algorithm>
+
+#include <boost/json.hpp>
+
+namespace quanzu::cases {
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
+// Whole yuan as an integer, so that 300 reads "300" and not "3E2".
+boost::json::value cny_json(Fen fen) {
+  if (fen % 100 == 0) return boost::json::value(fen / 100);
+  return boost::json::value(static_cast<double>(fen) / 100.0);
+}
+
+tl::unexpected<Error> conflict(std::string message) {
+  return fail(Code::kConflict, std::move(message));
+}
+
+}  // namespace
+
+const std::vector<std::string>& results_of(Channel channel) {
+  static const std::vector<std::string> kSms{"delivered", "failed", "expired"};
+  static const std::vector<std::string> kRobocall{"answered", "rejected", "busy", "no_answer",
+                                                  "unreachable"};
+  static const std::vector<std::string> kCall{"answered",  "hung_up", "unreachable",
+                                              "no_answer", "rejected", "busy",
+                                              "wrong_person"};
+  static const std::vector<std::string> kVisit{"met", "not_home", "refused", "not_found"};
+  static const std::vector<std::string> kFamily{"answered", "no_answer", "unreachable",
+                                                "refused"};
+  switch (channel) {
+    case Channel::kSms: return kSms;
+    case Channel::kRobocall: return kRobocall;
+    case Channel::kManualCall: return kCall;
+    case Channel::kVisit: return kVisit;
+    case Channel::kFamily: return kFamily;
+  }
+  return kCall;
+}
+
+Result<Case> apply(const Case& current, const EventRequest& request, const std::string& actor,
+                   Millis at) {
+  Case next = current;
+  next.timeline.clear();
+  next.instruction_raw.clear();
+  boost::json::object data;
+  std::string kind;
+
+  switch (request.kind) {
+    case EventRequest::Kind::kAttempt: {
+      const auto& attempt = request.attempt;
+      const auto& allowed = results_of(attempt.channel);
+      if (std::find(allowed.begin(), allowed.end(), attempt.result) == allowed.end()) {
+        return fail_fields({{"result", "unknown result \"" + attempt.result + "\" for channel " +
+                                           std::string(name(attempt.channel)) +
+                                           "; expected one of: " + join(allowed)}});
+      }
+      if (current.status == Status::kClosed) {
+        return conflict("case " + current.id + " is closed (" +
+                        std::string(current.outcome ? name(*current.outcome) : "no outcome") +
+                        "); reopen it before recording attempts");
+      }
+      // An unrouted case stays in the centre's queue until a station owns it.
+      if (current.status == Status::kOpen) next.status = Status::kInProgress;
+      kind = "attempt";
+      data["channel"] = name(attempt.channel);
+      data["result"] = attempt.result;
+      if (attempt.duration_seconds) data["duration_seconds"] = *attempt.duration_seconds;
+      if (!attempt.note.empty()) data["note"] = attempt.note;
+      break;
+    }
+    case EventRequest::Kind::kNote: {
+      if (request.note.text.empty()) return fail_fields({{"text", "is required"}});
+      kind = "note";
+      data["text"] = request.note.text;
+      break;
+    }
+    case EventRequest::Kind::kOutcome: {
+      const auto& outcome = request.outcome;
+      if (outcome.outcome == Outcome::kDissuaded && !outcome.amount_protected) {
+        return fail_fields({{"amount_protected_cny", "is required for outcome dissuaded"}});
+      }
+      if (outcome.outcome != Outcome::kDissuaded && outcome.amount_protected) {
+        return fail_fields(
+            {{"amount_protected_cny", "is only recorded with outcome dissuaded"}});
+      }
+      if (current.status == Status::kClosed) {
+        return conflict("case " + current.id + " is already closed with outcome " +
+                        std::string(current.outcome ? name(*current.outcome) : "none") +
+                        "; reopen it first");
+      }
+      next.status = Status::kClosed;
+      next.outcome = outcome.outcome;
+      next.amount_protected = outcome.amount_protected.value_or(0);
+      kind = "outcome";
+      data["outcome"] = name(outcome.outcome);
+      if (outcome.amount_protected) {
+        data["amount_protected_cny"] = cny_json(*outcome.amount_protected);
+      }
+      data["from_status"] = name(current.status);
+      if (!outcome.note.empty()) data["note"] = outcome.note;
+      break;
+    }
+    case EventRequest::Kind::kReopen: {
+      if (request.reopen.reason.empty()) return fail_fields({{"reason", "is required"}});
+      if (current.status != Status::kClosed) {
+        return conflict("case " + current.id + " is " + std::string(name(current.status)) +
+                        ", not closed; only a closed case can be reopened");
+      }
+      next.status = current.station ? Status::kInProgress : Status::kUnrouted;
+      if (current.outcome) data["previous_outcome"] = name(*current.outcome);
+      next.outcome.reset();
+      next.amount_protected = 0;
+      kind = "reopened";
+      data["reason"] = request.reopen.reason;
+      break;
+    }
+  }
+
+  if (next.status != current.status) {
+    data["status"] = name(next.status);
+  }
+  next.version = current.version + 1;
+  next.updated_at = at;
+  TimelineEvent event;
+  event.at = at;
+  event.kind = std::move(kind);
+  event.actor = actor;
+  event.data = boost::json::serialize(data);
+  next.timeline.push_back(std::move(event));
+  return next;
+}
+
+}  // namespace quanzu::cases

@@ -1,0 +1,54 @@
+// The case state machine. Pure: given the current case and a requested event, either the
+// change to make or why it is not allowed (Code::kConflict for an illegal transition,
+// Code::kInvalid for a malformed request).
+//
+//   unrouted --attempt--> unrouted         open --attempt--> in_progress
+//   unrouted|open|in_progress --outcome--> closed
+//   closed --reopen(reason)--> in_progress  (any status) --note--> same status
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "base/result.h"
+#include "cases/case.h"
+
+namespace quanzu::cases {
+
+struct AttemptRequest {
+  Channel channel = Channel::kManualCall;
+  std::string result;  // checked against the channel's results
+  std::optional<std::int64_t> duration_seconds;
+  std::string note;
+};
+struct NoteRequest {
+  std::string text;
+};
+struct OutcomeRequest {
+  Outcome outcome = Outcome::kWarned;
+  std::optional<Fen> amount_protected;  // required for dissuaded, refused otherwise
+  std::string note;
+};
+struct ReopenRequest {
+  std::string reason;
+};
+
+struct EventRequest {
+  enum class Kind { kAttempt, kNote, kOutcome, kReopen } kind = Kind::kNote;
+  AttemptRequest attempt;
+  NoteRequest note;
+  OutcomeRequest outcome;
+  ReopenRequest reopen;
+};
+
+// The results a channel can report, e.g. manual_call: answered, hung_up, unreachable,
+// no_answer, rejected, busy, wrong_person.
+const std::vector<std::string>& results_of(Channel channel);
+
+// Applies `request` to a copy of `current` at time `at` by `actor`: status, outcome,
+// amount, version, updated_at and one new TimelineEvent appended to `timeline` (only the
+// new event is in the returned case's timeline).
+Result<Case> apply(const Case& current, const EventRequest& request, const std::string& actor,
+                   Millis at);
+
+}  // namespace quanzu::cases

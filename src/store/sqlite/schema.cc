@@ -1,0 +1,94 @@
+#include "store/sqlite/schema.h"
+
+#include <string>
+#include <vector>
+
+namespace quanzu::store::sqlite {
+namespace {
+
+// Append only: a released migration is never edited.
+const std::vector<const char*>& migrations() {
+  static const std::vector<const char*> kMigrations{
+      // 1: instructions, cases, timelines and the change log behind the live stream.
+      R"sql(
+CREATE TABLE instructions (
+  id TEXT PRIMARY KEY,
+  case_id TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  raw TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE cases (
+  id TEXT PRIMARY KEY,
+  instruction_id TEXT NOT NULL UNIQUE,
+  level TEXT NOT NULL,
+  reasons TEXT NOT NULL,
+  rules_version TEXT NOT NULL,
+  station_code TEXT NOT NULL,
+  station_name TEXT NOT NULL,
+  district_adcode TEXT NOT NULL,
+  routing_method TEXT NOT NULL,
+  status TEXT NOT NULL,
+  outcome TEXT,
+  amount_protected INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  issued_at INTEGER NOT NULL,
+  trigger TEXT NOT NULL,
+  scam_type TEXT NOT NULL,
+  phone TEXT NOT NULL,
+  subject_name TEXT NOT NULL,
+  age INTEGER,
+  at_risk INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX cases_by_created ON cases(created_at, id);
+CREATE INDEX cases_by_station ON cases(station_code, created_at, id);
+CREATE INDEX cases_by_phone ON cases(phone, created_at);
+CREATE TABLE timeline (
+  case_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (case_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE changes (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  case_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+)sql",
+  };
+  return kMigrations;
+}
+
+}  // namespace
+
+int schema_version() { return static_cast<int>(migrations().size()); }
+
+Result<bool> migrate(const Db& db) {
+  Stmt version(db.get(), "PRAGMA user_version");
+  if (!version.ok()) return fail(Code::kUnavailable, "sqlite: " + version.prepare_error());
+  int current = version.step() == SQLITE_ROW ? static_cast<int>(version.int64(0)) : 0;
+  if (current > schema_version()) {
+    return fail(Code::kUnavailable, "database schema version " + std::to_string(current) +
+                                        " is newer than this binary's (" +
+                                        std::to_string(schema_version()) + "); upgrade quanzu");
+  }
+  for (int v = current; v < schema_version(); ++v) {
+    std::string sql = "BEGIN IMMEDIATE;\n";
+    sql += migrations()[static_cast<size_t>(v)];
+    sql += "\nPRAGMA user_version = " + std::to_string(v + 1) + ";\nCOMMIT;";
+    if (auto ok = db.exec(sql.c_str()); !ok) {
+      (void)db.exec("ROLLBACK");
+      return fail(Code::kUnavailable,
+                  "migration to schema version " + std::to_string(v + 1) + " failed: " +
+                      ok.error().message);
+    }
+  }
+  return true;
+}
+
+}  // namespace quanzu::store::sqlite

@@ -1,0 +1,599 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "store/sqlite/schema.h"
+
+namespace quanzu::store::sqlite {
+namespace {
+
+using cases::Case;
+
+constexpr const char* kCaseColumns =
+    "c.id, c.instruction_id, c.level, c.reasons, c.rules_version, c.station_code, "
+    "c.station_name, c.district_adcode, c.routing_method, c.status, c.outcome, "
+    "c.amount_protected, c.created_at, c.updated_at, c.version, c.issued_at, c.trigger, "
+    "c.scam_type, c.phone, c.subject_name, c.age, c.at_risk";
+constexpr int kCaseColumnCount = 22;
+
+const std::vector<std::int64_t> kCommitSizeBounds{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+
+std::string join_reasons(const std::vector<std::string>& reasons) {
+  std::string out;
+  for (const auto& r : reasons) {
+    if (!out.empty()) out += ',';
+    out += r;
+  }
+  return out;
+}
+
+std::vector<std::string> split_reasons(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+// Reads the kCaseColumns starting at column `col`.
+Case read_case(const Stmt& s, int col) {
+  Case c;
+  c.id = s.text(col + 0);
+  c.instruction_id = s.text(col + 1);
+  c.level = instruction::parse_level(s.text(col + 2)).value_or(instruction::Level::kMedium);
+  c.reasons = split_reasons(s.text(col + 3));
+  c.rules_version = s.text(col + 4);
+  std::string station_code = s.text(col + 5);
+  if (!station_code.empty()) {
+    c.station = cases::Station{station_code, s.text(col + 6), s.text(col + 7)};
+  }
+  c.routing_method = s.text(col + 8);
+  c.status = cases::parse_status(s.text(col + 9)).value_or(cases::Status::kOpen);
+  if (!s.is_null(col + 10)) c.outcome = cases::parse_outcome(s.text(col + 10));
+  c.amount_protected = s.int64(col + 11);
+  c.created_at = s.int64(col + 12);
+  c.updated_at = s.int64(col + 13);
+  c.version = s.int64(col + 14);
+  c.issued_at = s.int64(col + 15);
+  c.trigger = instruction::parse_trigger(s.text(col + 16)).value_or(instruction::Trigger::kOther);
+  c.scam_type =
+      instruction::parse_scam_type(s.text(col + 17)).value_or(instruction::ScamType::kUnknown);
+  c.phone = s.text(col + 18);
+  c.subject_name = s.text(col + 19);
+  if (!s.is_null(col + 20)) c.age = static_cast<int>(s.int64(col + 20));
+  c.at_risk = s.int64(col + 21);
+  return c;
+}
+
+tl::unexpected<Error> sql_error(const Db& db, const char* what) {
+  return fail(Code::kUnavailable, std::string("sqlite ") + what + ": " + db.error());
+}
+
+Result<Db> open_connection(const std::string& path, bool read_only) {
+  sqlite3* raw = nullptr;
+  int flags = SQLITE_OPEN_NOMUTEX |
+              (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  Db db(raw);
+  if (rc != SQLITE_OK) {
+    return fail(Code::kUnavailable, "cannot open database " + path + ": " +
+                                        (raw ? db.error() : std::string(sqlite3_errstr(rc))));
+  }
+  sqlite3_busy_timeout(db.get(), 5000);
+  return db;
+}
+
+}  // namespace
+
+struct SqliteStore::Job {
+  std::vector<NewCase> batch;
+  Done<std::vector<IngestOutcome>> ingest_done;
+  std::string case_id;
+  Mutator mutate;
+  Done<Case> update_done;
+
+  bool is_ingest() const { return static_cast<bool>(ingest_done); }
+  size_t rows() const { return is_ingest() ? std::max<size_t>(batch.size(), 1) * 2 : 2; }
+};
+
+// The writing connection and its statements; touched only by the writer thread.
+struct SqliteStore::Writer {
+  Db db;
+  Stmt insert_instruction, find_instruction, insert_case, insert_event, insert_change,
+      select_case, update_case, max_event_seq;
+
+  Result<bool> prepare() {
+    auto prep = [&](Stmt& s, const std::string& sql) {
+      s = Stmt(db.get(), sql);
+      return s.ok();
+    };
+    bool ok =
+        prep(insert_instruction,
+             "INSERT INTO instructions(id, case_id, received_at, raw) VALUES (?,?,?,?) "
+             "ON CONFLICT(id) DO NOTHING") &&
+        prep(find_instruction, "SELECT case_id FROM instructions WHERE id = ?") &&
+        prep(insert_case,
+             "INSERT INTO cases(id, instruction_id, level, reasons, rules_version, station_code, "
+             "station_name, district_adcode, routing_method, status, outcome, amount_protected, "
+             "created_at, updated_at, version, issued_at, trigger, scam_type, phone, "
+             "subject_name, age, at_risk) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)") &&
+        prep(insert_event,
+             "INSERT INTO timeline(case_id, seq, at, kind, actor, data) VALUES (?,?,?,?,?,?)") &&
+        prep(insert_change, "INSERT INTO changes(case_id, kind, at) VALUES (?,?,?)") &&
+        prep(select_case, std::string("SELECT ") + kCaseColumns + " FROM cases c WHERE c.id = ?") &&
+        prep(update_case,
+             "UPDATE cases SET level=?, reasons=?, rules_version=?, station_code=?, "
+             "station_name=?, district_adcode=?, routing_method=?, status=?, outcome=?, "
+             "amount_protected=?, updated_at=?, version=? WHERE id=?") &&
+        prep(max_event_seq, "SELECT COALESCE(MAX(seq), 0) FROM timeline WHERE case_id = ?");
+    if (!ok) return sql_error(db, "prepare");
+    return true;
+  }
+
+  Result<bool> add_event(const std::string& case_id, const cases::TimelineEvent& e,
+                         std::int64_t seq) {
+    return insert_event.reset()
+        .bind(1, case_id)
+        .bind(2, seq)
+        .bind(3, e.at)
+        .bind(4, e.kind)
+        .bind(5, e.actor)
+        .bind(6, e.data.empty() ? std::string_view("{}") : std::string_view(e.data))
+        .run();
+  }
+
+  Result<std::int64_t> add_change(const std::string& case_id, const std::string& kind,
+                                  Millis at) {
+    auto ok = insert_change.reset().bind(1, case_id).bind(2, kind).bind(3, at).run();
+    if (!ok) return tl::unexpected(ok.error());
+    return sqlite3_last_insert_rowid(db.get());
+  }
+
+  Result<std::vector<IngestOutcome>> ingest(const std::vector<NewCase>& batch,
+                                            std::vector<Change>& changes) {
+    std::vector<IngestOutcome> out;
+    out.reserve(batch.size());
+    for (const auto& item : batch) {
+      const Case& c = item.kase;
+      auto ok = insert_instruction.reset()
+                    .bind(1, c.instruction_id)
+                    .bind(2, c.id)
+                    .bind(3, c.created_at)
+                    .bind(4, item.instruction_raw)
+                    .run();
+      if (!ok) return tl::unexpected(ok.error());
+      if (sqlite3_changes(db.get()) == 0) {
+        find_instruction.reset().bind(1, c.instruction_id);
+        if (find_instruction.step() != SQLITE_ROW) return sql_error(db, "find instruction");
+        out.push_back({false, find_instruction.text(0)});
+        continue;
+      }
+      insert_case.reset()
+          .bind(1, c.id)
+          .bind(2, c.instruction_id)
+          .bind(3, instruction::name(c.level))
+          .bind(4, join_reasons(c.reasons))
+          .bind(5, c.rules_version)
+          .bind(6, c.station ? std::string_view(c.station->code) : std::string_view())
+          .bind(7, c.station ? std::string_view(c.station->name) : std::string_view())
+          .bind(8, c.station ? std::string_view(c.station->district_adcode) : std::string_view())
+          .bind(9, c.routing_method)
+          .bind(10, cases::name(c.status));
+      if (c.outcome) insert_case.bind(11, cases::name(*c.outcome));
+      insert_case.bind(12, c.amount_protected)
+          .bind(13, c.created_at)
+          .bind(14, c.updated_at)
+          .bind(15, c.version)
+          .bind(16, c.issued_at)
+          .bind(17, instruction::name(c.trigger))
+          .bind(18, instruction::name(c.scam_type))
+          .bind(19, c.phone)
+          .bind(20, c.subject_name);
+      if (c.age) insert_case.bind(21, static_cast<std::int64_t>(*c.age));
+      insert_case.bind(22, c.at_risk);
+      if (auto r = insert_case.run(); !r) return tl::unexpected(r.error());
+      std::int64_t seq = 0;
+      for (const auto& e : c.timeline) {
+        if (auto r = add_event(c.id, e, ++seq); !r) return tl::unexpected(r.error());
+      }
+      auto change_seq = add_change(c.id, "created", c.created_at);
+      if (!change_seq) return tl::unexpected(change_seq.error());
+      Change change{*change_seq, c.created_at, "created", c};
+      change.kase.timeline.clear();
+      change.kase.instruction_raw.clear();
+      changes.push_back(std::move(change));
+      out.push_back({true, c.id});
+    }
+    return out;
+  }
+
+  Result<Case> update(const std::string& case_id, const Mutator& mutate,
+                      std::vector<Change>& changes) {
+    select_case.reset().bind(1, case_id);
+    int rc = select_case.step();
+    if (rc == SQLITE_DONE) return fail(Code::kNotFound, "no case " + case_id);
+    if (rc != SQLITE_ROW) return sql_error(db, "read case");
+    const Case current = read_case(select_case, 0);
+    select_case.reset();
+    auto next = mutate(current);
+    if (!next) return next;
+    const Case& c = *next;
+    assert(c.id == current.id);  // a mutator changes a case, never which case it is
+    update_case.reset()
+        .bind(1, instruction::name(c.level))
+        .bind(2, join_reasons(c.reasons))
+        .bind(3, c.rules_version)
+        .bind(4, c.station ? std::string_view(c.station->code) : std::string_view())
+        .bind(5, c.station ? std::string_view(c.station->name) : std::string_view())
+        .bind(6, c.station ? std::string_view(c.station->district_adcode) : std::string_view())
+        .bind(7, c.routing_method)
+        .bind(8, cases::name(c.status));
+    if (c.outcome) update_case.bind(9, cases::name(*c.outcome));
+    update_case.bind(10, c.amount_protected).bind(11, c.updated_at).bind(12, c.version).bind(13, c.id);
+    if (auto r = update_case.run(); !r) return tl::unexpected(r.error());
+    max_event_seq.reset().bind(1, c.id);
+    if (max_event_seq.step() != SQLITE_ROW) return sql_error(db, "timeline seq");
+    std::int64_t seq = max_event_seq.int64(0);
+    max_event_seq.reset();
+    Case stored = c;
+    for (auto& e : stored.timeline) {
+      e.seq = ++seq;
+      if (auto r = add_event(c.id, e, e.seq); !r) return tl::unexpected(r.error());
+      auto change_seq = add_change(c.id, e.kind, e.at);
+      if (!change_seq) return tl::unexpected(change_seq.error());
+      Change change{*change_seq, e.at, e.kind, stored};
+      change.kase.timeline.clear();
+      change.kase.instruction_raw.clear();
+      changes.push_back(std::move(change));
+    }
+    return stored;
+  }
+};
+
+// A read connection borrowed from the pool for one call.
+class SqliteStore::ReadLease {
+ public:
+  explicit ReadLease(SqliteStore& store) : store_(store) {
+    {
+      std::lock_guard lock(store_.readers_mu_);
+      if (!store_.readers_.empty()) {
+        db_ = std::move(store_.readers_.back());
+        store_.readers_.pop_back();
+        return;
+      }
+    }
+    auto opened = store_.open_reader();
+    if (opened) db_ = std::move(*opened);
+    else error_ = opened.error();
+  }
+  ~ReadLease() {
+    if (!db_.get()) return;
+    std::lock_guard lock(store_.readers_mu_);
+    if (store_.readers_.size() < store_.options_.read_connections) {
+      store_.readers_.push_back(std::move(db_));
+    }
+  }
+  ReadLease(const ReadLease&) = delete;
+  ReadLease& operator=(const ReadLease&) = delete;
+
+  bool ok() const { return db_.get() != nullptr; }
+  const Error& error() const { return error_; }
+  const Db& db() const { return db_; }
+
+ private:
+  SqliteStore& store_;
+  Db db_;
+  Error error_;
+};
+
+SqliteStore::SqliteStore(Options options) : options_(std::move(options)) {
+  metrics_.commit_size_bounds = kCommitSizeBounds;
+  metrics_.commit_size_counts.assign(kCommitSizeBounds.size() + 1, 0);
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const Options& options) {
+  std::unique_ptr<SqliteStore> store(new SqliteStore(options));
+  auto db = open_connection(options.path, false);
+  if (!db) return tl::unexpected(db.error());
+  if (auto r = db->exec("PRAGMA journal_mode=WAL"); !r) return tl::unexpected(r.error());
+  if (auto r = db->exec(options.durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+      !r) {
+    return tl::unexpected(r.error());
+  }
+  (void)db->exec("PRAGMA foreign_keys=ON");
+  if (auto r = migrate(*db); !r) return tl::unexpected(r.error());
+  store->writer_ = std::make_unique<Writer>();
+  store->writer_->db = std::move(*db);
+  if (auto r = store->writer_->prepare(); !r) return tl::unexpected(r.error());
+  store->thread_ = std::thread([s = store.get()] { s->write_loop(); });
+  return store;
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Result<Db> SqliteStore::open_reader() {
+  auto db = open_connection(options_.path, true);
+  if (!db) return db;
+  (void)db->exec("PRAGMA query_only=ON");
+  return db;
+}
+
+void SqliteStore::set_change_listener(std::function<void(const std::vector<Change>&)> listener) {
+  listener_ = std::move(listener);
+}
+
+void SqliteStore::enqueue(Job job) {
+  {
+    std::lock_guard lock(mu_);
+    // Writes queued after destruction began are a caller's bug; the writer drains the
+    // queue before it stops, so anything queued in time is written.
+    queue_.push_back(std::move(job));
+    metrics_.queue_depth = static_cast<std::int64_t>(queue_.size());
+  }
+  cv_.notify_one();
+}
+
+void SqliteStore::ingest(std::vector<NewCase> batch, Done<std::vector<IngestOutcome>> done) {
+  Job job;
+  job.batch = std::move(batch);
+  job.ingest_done = std::move(done);
+  enqueue(std::move(job));
+}
+
+void SqliteStore::update(std::string case_id, Mutator mutate, Done<Case> done) {
+  Job job;
+  job.case_id = std::move(case_id);
+  job.mutate = std::move(mutate);
+  job.update_done = std::move(done);
+  enqueue(std::move(job));
+}
+
+void SqliteStore::write_loop() {
+  Writer& w = *writer_;
+  for (;;) {
+    std::vector<Job> group;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) return;  // stopping, and everything queued is written
+      size_t rows = 0;
+      while (!queue_.empty() &&
+             (group.empty() || rows + queue_.front().rows() <= options_.max_group_rows)) {
+        rows += queue_.front().rows();
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      metrics_.queue_depth = static_cast<std::int64_t>(queue_.size());
+    }
+
+    std::vector<Result<std::vector<IngestOutcome>>> ingested(group.size(),
+                                                             std::vector<IngestOutcome>{});
+    std::vector<Result<Case>> updated(group.size(), Case{});
+    std::vector<Change> changes;
+    std::int64_t rows_written = 0;
+    Result<bool> tx = w.db.exec("BEGIN IMMEDIATE");
+    for (size_t i = 0; tx && i < group.size(); ++i) {
+      Job& job = group[i];
+      const size_t changes_before = changes.size();
+      if (auto r = w.db.exec("SAVEPOINT job"); !r) {
+        tx = r;
+        break;
+      }
+      bool ok;
+      if (job.is_ingest()) {
+        ingested[i] = w.ingest(job.batch, changes);
+        ok = ingested[i].has_value();
+      } else {
+        updated[i] = w.update(job.case_id, job.mutate, changes);
+        ok = updated[i].has_value();
+      }
+      if (ok) {
+        rows_written += static_cast<std::int64_t>(changes.size() - changes_before);
+        tx = w.db.exec("RELEASE job");
+      } else {
+        changes.resize(changes_before);
+        tx = w.db.exec("ROLLBACK TO job; RELEASE job");
+      }
+    }
+    if (tx) tx = w.db.exec("COMMIT");
+    if (!tx) {
+      (void)w.db.exec("ROLLBACK");
+      Error error{Code::kUnavailable, "store write failed: " + tx.error().message, {}};
+      for (auto& r : ingested) r = tl::unexpected(error);
+      for (auto& r : updated) r = tl::unexpected(error);
+      changes.clear();
+    }
+
+    {
+      std::lock_guard lock(mu_);
+      if (tx) {
+        ++metrics_.commits;
+        metrics_.committed_writes += static_cast<std::int64_t>(group.size());
+        metrics_.committed_rows += rows_written;
+        size_t bucket = 0;
+        while (bucket < kCommitSizeBounds.size() &&
+               static_cast<std::int64_t>(group.size()) > kCommitSizeBounds[bucket]) {
+          ++bucket;
+        }
+        ++metrics_.commit_size_counts[bucket];
+      } else {
+        ++metrics_.failed_commits;
+      }
+    }
+    if (!changes.empty() && listener_) listener_(changes);
+    for (size_t i = 0; i < group.size(); ++i) {
+      if (group[i].is_ingest()) group[i].ingest_done(std::move(ingested[i]));
+      else group[i].update_done(std::move(updated[i]));
+    }
+  }
+}
+
+Result<std::optional<Case>> SqliteStore::get(std::string_view case_id) {
+  ReadLease lease(*this);
+  if (!lease.ok()) return tl::unexpected(lease.error());
+  const Db& db = lease.db();
+  Stmt s(db.get(), std::string("SELECT ") + kCaseColumns +
+                       ", i.raw FROM cases c JOIN instructions i ON i.id = c.instruction_id "
+                       "WHERE c.id = ?");
+  if (!s.ok()) return sql_error(db, "prepare");
+  s.bind(1, case_id);
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<Case>();
+  if (rc != SQLITE_ROW) return sql_error(db, "read case");
+  Case c = read_case(s, 0);
+  c.instruction_raw = s.text(kCaseColumnCount);
+  Stmt t(db.get(),
+         "SELECT seq, at, kind, actor, data FROM timeline WHERE case_id = ? ORDER BY seq");
+  if (!t.ok()) return sql_error(db, "prepare");
+  t.bind(1, case_id);
+  while ((rc = t.step()) == SQLITE_ROW) {
+    c.timeline.push_back({t.int64(0), t.int64(1), t.text(2), t.text(3), t.text(4)});
+  }
+  if (rc != SQLITE_DONE) return sql_error(db, "read timeline");
+  return std::optional<Case>(std::move(c));
+}
+
+Result<Page> SqliteStore::list(const Filter& filter, const std::optional<Cursor>& after,
+                               size_t limit) {
+  ReadLease lease(*this);
+  if (!lease.ok()) return tl::unexpected(lease.error());
+  const Db& db = lease.db();
+  std::string sql = std::string("SELECT ") + kCaseColumns + " FROM cases c WHERE 1=1";
+  if (filter.station) sql += " AND c.station_code = :station";
+  if (filter.level) sql += " AND c.level = :level";
+  if (filter.status) sql += " AND c.status = :status";
+  if (filter.outcome) sql += " AND c.outcome = :outcome";
+  if (filter.since) sql += " AND c.created_at >= :since";
+  if (filter.until) sql += " AND c.created_at < :until";
+  if (after) sql += " AND (c.created_at < :acreated OR (c.created_at = :acreated AND c.id < :aid))";
+  sql += " ORDER BY c.created_at DESC, c.id DESC LIMIT :limit";
+  Stmt s(db.get(), sql);
+  if (!s.ok()) return sql_error(db, "prepare");
+  auto bind = [&](const char* name, auto value) { s.bind(s.index(name), value); };
+  if (filter.station) bind(":station", std::string_view(*filter.station));
+  if (filter.level) bind(":level", instruction::name(*filter.level));
+  if (filter.status) bind(":status", cases::name(*filter.status));
+  if (filter.outcome) bind(":outcome", cases::name(*filter.outcome));
+  if (filter.since) bind(":since", *filter.since);
+  if (filter.until) bind(":until", *filter.until);
+  if (after) {
+    bind(":acreated", after->created_at);
+    bind(":aid", std::string_view(after->id));
+  }
+  bind(":limit", static_cast<std::int64_t>(limit) + 1);
+  Page page;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) page.cases.push_back(read_case(s, 0));
+  if (rc != SQLITE_DONE) return sql_error(db, "list cases");
+  if (page.cases.size() > limit) {
+    page.cases.pop_back();
+    page.next = Cursor{page.cases.back().created_at, page.cases.back().id};
+  }
+  return page;
+}
+
+Result<Stats> SqliteStore::stats(const StatsFilter& filter) {
+  ReadLease lease(*this);
+  if (!lease.ok()) return tl::unexpected(lease.error());
+  const Db& db = lease.db();
+  std::string where = " WHERE 1=1";
+  if (filter.station) where += " AND station_code = :station";
+  if (filter.since) where += " AND created_at >= :since";
+  if (filter.until) where += " AND created_at < :until";
+  auto query = [&](const std::string& sql) -> Result<Stmt> {
+    Stmt s(db.get(), sql);
+    if (!s.ok()) return sql_error(db, "prepare");
+    if (filter.station) s.bind(s.index(":station"), std::string_view(*filter.station));
+    if (filter.since) s.bind(s.index(":since"), *filter.since);
+    if (filter.until) s.bind(s.index(":until"), *filter.until);
+    if (int i = s.index(":offset"); i > 0) {
+      s.bind(i, static_cast<std::int64_t>(filter.utc_offset_minutes) * 60);
+    }
+    return s;
+  };
+  Stats stats;
+  auto group = [&](const char* column, std::map<std::string, std::int64_t>& into) -> Result<bool> {
+    auto s = query(std::string("SELECT ") + column + ", COUNT(*) FROM cases" + where +
+                   " GROUP BY 1");
+    if (!s) return tl::unexpected(s.error());
+    int rc;
+    while ((rc = s->step()) == SQLITE_ROW) into[s->text(0)] = s->int64(1);
+    if (rc != SQLITE_DONE) return sql_error(db, "stats");
+    return true;
+  };
+  const char* day = "date(created_at / 1000 + :offset, 'unixepoch')";
+  for (auto r : {group("level", stats.by_level), group("status", stats.by_status),
+                 group("station_code", stats.by_station), group(day, stats.by_day)}) {
+    if (!r) return tl::unexpected(r.error());
+  }
+  {
+    auto s = query("SELECT outcome, COUNT(*) FROM cases" + where +
+                   " AND outcome IS NOT NULL GROUP BY 1");
+    if (!s) return tl::unexpected(s.error());
+    int rc;
+    while ((rc = s->step()) == SQLITE_ROW) stats.by_outcome[s->text(0)] = s->int64(1);
+    if (rc != SQLITE_DONE) return sql_error(db, "stats");
+  }
+  {
+    auto s = query(std::string("SELECT ") + day + ", level, COUNT(*) FROM cases" + where +
+                   " GROUP BY 1, 2");
+    if (!s) return tl::unexpected(s.error());
+    int rc;
+    while ((rc = s->step()) == SQLITE_ROW) stats.level_by_day[s->text(0)][s->text(1)] = s->int64(2);
+    if (rc != SQLITE_DONE) return sql_error(db, "stats");
+  }
+  {
+    auto s = query("SELECT COUNT(DISTINCT phone), COALESCE(SUM(amount_protected), 0) FROM cases" +
+                   where + " AND outcome = 'dissuaded'");
+    if (!s) return tl::unexpected(s.error());
+    if (s->step() != SQLITE_ROW) return sql_error(db, "stats");
+    stats.people_dissuaded = s->int64(0);
+    stats.amount_protected = s->int64(1);
+  }
+  for (const auto& [level, n] : stats.by_level) stats.cases += n;
+  return stats;
+}
+
+Result<std::vector<Change>> SqliteStore::changes_since(std::int64_t after, size_t limit) {
+  ReadLease lease(*this);
+  if (!lease.ok()) return tl::unexpected(lease.error());
+  const Db& db = lease.db();
+  Stmt s(db.get(), std::string("SELECT ch.seq, ch.at, ch.kind, ") + kCaseColumns +
+                       " FROM changes ch JOIN cases c ON c.id = ch.case_id WHERE ch.seq > ? "
+                       "ORDER BY ch.seq LIMIT ?");
+  if (!s.ok()) return sql_error(db, "prepare");
+  s.bind(1, after).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<Change> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    out.push_back({s.int64(0), s.int64(1), s.text(2), read_case(s, 3)});
+  }
+  if (rc != SQLITE_DONE) return sql_error(db, "read changes");
+  return out;
+}
+
+std::int64_t SqliteStore::last_change_seq() {
+  ReadLease lease(*this);
+  if (!lease.ok()) return 0;
+  Stmt s(lease.db().get(), "SELECT COALESCE(MAX(seq), 0) FROM changes");
+  return s.ok() && s.step() == SQLITE_ROW ? s.int64(0) : 0;
+}
+
+StoreMetrics SqliteStore::metrics() {
+  std::lock_guard lock(mu_);
+  return metrics_;
+}
+
+}  // namespace quanzu::store::sqlite

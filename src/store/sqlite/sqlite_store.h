@@ -1,0 +1,73 @@
+// The embedded CaseStore: one SQLite file in WAL mode.
+//
+// One writer thread owns the only writing connection. Writes queue up; the writer takes
+// everything waiting (up to a bound), runs it in one transaction (a savepoint per write, so
+// one failing write does not undo the others) and commits with synchronous=FULL: one fsync
+// for the whole group. Only then do the writes' callbacks run. Reads use a small pool of
+// read-only connections and never wait for the writer.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "store/sqlite/db.h"
+#include "store/store.h"
+
+namespace quanzu::store::sqlite {
+
+struct Options {
+  std::string path;                 // the database file; created when missing
+  size_t max_group_rows = 5000;     // cases+events per transaction, at most
+  size_t read_connections = 4;
+  bool durable = true;              // false: synchronous=NORMAL (tests of no consequence only)
+};
+
+class SqliteStore final : public CaseStore {
+ public:
+  // Opens (creating and migrating when needed) and starts the writer.
+  static Result<std::unique_ptr<SqliteStore>> open(const Options& options);
+  // Finishes every queued write, then stops the writer.
+  ~SqliteStore() override;
+
+  void ingest(std::vector<NewCase> batch, Done<std::vector<IngestOutcome>> done) override;
+  void update(std::string case_id, Mutator mutate, Done<cases::Case> done) override;
+  Result<std::optional<cases::Case>> get(std::string_view case_id) override;
+  Result<Page> list(const Filter& filter, const std::optional<Cursor>& after,
+                    size_t limit) override;
+  Result<Stats> stats(const StatsFilter& filter) override;
+  Result<std::vector<Change>> changes_since(std::int64_t after, size_t limit) override;
+  std::int64_t last_change_seq() override;
+  void set_change_listener(std::function<void(const std::vector<Change>&)> listener) override;
+  StoreMetrics metrics() override;
+
+ private:
+  struct Job;
+  struct Writer;
+  class ReadLease;
+
+  explicit SqliteStore(Options options);
+  void enqueue(Job job);
+  void write_loop();
+  Result<Db> open_reader();
+
+  Options options_;
+  std::unique_ptr<Writer> writer_;  // used only by the writer thread
+  std::function<void(const std::vector<Change>&)> listener_;
+
+  std::mutex mu_;  // guards queue_, queued_rows_, stopping_, metrics_
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  StoreMetrics metrics_;
+
+  std::mutex readers_mu_;  // guards readers_
+  std::vector<Db> readers_;
+
+  std::thread thread_;
+};
+
+}  // namespace quanzu::store::sqlite

@@ -1,0 +1,131 @@
+// Durable home of instructions, cases, their timelines and the change log that feeds the
+// live stream. Adapters: sqlite/ (embedded default); testing/ holds the contract suite every
+// adapter must pass.
+//
+// Writes are asynchronous so that many concurrent requests can share one transaction and
+// one fsync (group commit): each write's `done` runs, on a store thread, only after its
+// data is durable or has failed. Keep `done` short; post real work elsewhere.
+// Reads are synchronous and see every write whose `done` has run.
+// Safe to call from several threads at once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "cases/case.h"
+#include "instruction/instruction.h"
+
+namespace quanzu::store {
+
+template <typename T>
+using Done = std::function<void(Result<T>)>;
+
+// A new case with its first timeline event, ready to store.
+struct NewCase {
+  cases::Case kase;  // kase.timeline holds the "created" event
+  std::string instruction_raw;
+};
+
+struct IngestOutcome {
+  bool created = false;  // false: the instruction id was already stored
+  std::string case_id;   // the new case, or the one that already holds this instruction
+};
+
+// Returns the case as it must become, or an error that is handed to `done` unchanged.
+// Runs inside the write transaction on the store's writer: pure and quick.
+using Mutator = std::function<Result<cases::Case>(const cases::Case& current)>;
+
+// One entry of the change log: case `case_id` changed (`kind` is the timeline event's kind).
+struct Change {
+  std::int64_t seq = 0;  // strictly increasing over the store's life
+  Millis at = 0;
+  std::string kind;
+  cases::Case kase;  // the case after the change, without timeline and raw instruction
+};
+
+struct Filter {
+  std::optional<std::string> station;  // station code; "" selects unrouted cases
+  std::optional<instruction::Level> level;
+  std::optional<cases::Status> status;
+  std::optional<cases::Outcome> outcome;
+  std::optional<Millis> since;  // created_at >= since
+  std::optional<Millis> until;  // created_at < until
+};
+
+// Keyset position: the last case of the previous page. Pages go newest first.
+struct Cursor {
+  Millis created_at = 0;
+  std::string id;
+};
+
+struct Page {
+  std::vector<cases::Case> cases;  // without timeline and raw instruction
+  std::optional<Cursor> next;      // absent on the last page
+};
+
+struct StatsFilter {
+  std::optional<std::string> station;
+  std::optional<Millis> since;
+  std::optional<Millis> until;
+  int utc_offset_minutes = 480;  // days are counted in this local time
+};
+
+struct Stats {
+  std::int64_t cases = 0;
+  std::map<std::string, std::int64_t> by_level;
+  std::map<std::string, std::int64_t> by_status;
+  std::map<std::string, std::int64_t> by_outcome;
+  std::map<std::string, std::int64_t> by_station;  // code -> count; "" for unrouted
+  std::map<std::string, std::int64_t> by_day;      // "2023-11-29" -> count
+  std::map<std::string, std::map<std::string, std::int64_t>> level_by_day;
+  std::int64_t people_dissuaded = 0;               // distinct phones with a dissuaded outcome
+  instruction::Fen amount_protected = 0;
+};
+
+// Figures for /metrics; cumulative unless named as current.
+struct StoreMetrics {
+  std::int64_t queue_depth = 0;  // current: writes waiting for the writer
+  std::int64_t commits = 0;
+  std::int64_t committed_writes = 0;  // jobs (requests) committed
+  std::int64_t committed_rows = 0;    // cases + events written
+  std::int64_t failed_commits = 0;
+  // Histogram of writes per commit: bucket upper bounds and cumulative counts.
+  std::vector<std::int64_t> commit_size_bounds;
+  std::vector<std::int64_t> commit_size_counts;
+};
+
+class CaseStore {
+ public:
+  virtual ~CaseStore() = default;
+
+  // Stores each case unless its instruction id is already stored, or stored earlier in the
+  // same batch; then the outcome names the existing case. Outcomes in input order.
+  virtual void ingest(std::vector<NewCase> batch, Done<std::vector<IngestOutcome>> done) = 0;
+
+  // Reads the case, lets `mutate` decide, stores the result and the new timeline events
+  // (those in the returned case's timeline). Fails with kNotFound for an unknown id.
+  virtual void update(std::string case_id, Mutator mutate, Done<cases::Case> done) = 0;
+
+  // The whole case, with its timeline and raw instruction; nullopt when unknown.
+  virtual Result<std::optional<cases::Case>> get(std::string_view case_id) = 0;
+  virtual Result<Page> list(const Filter& filter, const std::optional<Cursor>& after,
+                            size_t limit) = 0;
+  virtual Result<Stats> stats(const StatsFilter& filter) = 0;
+  // Changes with seq > after, oldest first, at most `limit`.
+  virtual Result<std::vector<Change>> changes_since(std::int64_t after, size_t limit) = 0;
+  virtual std::int64_t last_change_seq() = 0;
+
+  // Called on the writer thread after each successful commit with that commit's changes.
+  // Set once, before the first write.
+  virtual void set_change_listener(std::function<void(const std::vector<Change>&)> listener) = 0;
+
+  virtual StoreMetrics metrics() = 0;
+};
+
+}  // namespace quanzu::store
