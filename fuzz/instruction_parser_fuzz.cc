@@ -13,7 +13,8 @@ namespace {
 using quanzu::instruction::Format;
 using quanzu::instruction::Limits;
 
-void check(std::string_view body, const quanzu::Result<std::vector<quanzu::instruction::ParsedItem>>& r,
+void check(std::string_view body,
+           const quanzu::Result<std::vector<quanzu::instruction::ParsedItem>>& r,
            const Limits& limits) {
   if (!r.has_value()) {
     if (r.error().message.empty()) std::abort();

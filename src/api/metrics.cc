@@ -7,7 +7,7 @@ namespace {
 
 void line(std::string& out, const std::string& name, const std::string& labels, double value) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", value);
+  std::snprintf(buf, sizeof buf, "%.9g", value);
   out += name;
   if (!labels.empty()) out += "{" + labels + "}";
   out += " ";

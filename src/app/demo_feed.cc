@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/json.hpp>
 #include <cassert>
 #include <cmath>
 #include <cstdio>
@@ -9,8 +10,6 @@
 #include <optional>
 #include <string_view>
 #include <utility>
-
-#include <boost/json.hpp>
 
 #include "instruction/instruction.h"
 
@@ -179,6 +178,13 @@ double district_weight(std::string_view adcode) {
   return 1.5;
 }
 
+std::vector<double> district_weights(const std::vector<geo::District>& districts) {
+  std::vector<double> weights;
+  weights.reserve(districts.size());
+  for (const geo::District& d : districts) weights.push_back(district_weight(d.adcode));
+  return weights;
+}
+
 // Common surnames, commonest first; drawn with weights falling by rank.
 constexpr std::array<std::string_view, 60> kSurnames = {
     "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡",
@@ -209,13 +215,13 @@ std::string_view mnc_of(std::string_view phone) {
 }
 
 constexpr std::array<std::string_view, 28> kRoads = {
-    "人民路", "解放路", "建设路", "新华路", "中山路", "滨江路", "学府大道", "民生路",
-    "光明路", "和平路", "幸福路", "花园路", "长江路", "嘉陵路", "朝阳路", "文化路",
-    "金山大道", "南山路", "北城路", "东环路", "西城大道", "新村路", "桂花街", "龙湖路",
-    "红旗路", "兴隆街", "青年路", "建新路"};
+    "人民路", "解放路", "建设路",   "新华路", "中山路", "滨江路", "学府大道",
+    "民生路", "光明路", "和平路",   "幸福路", "花园路", "长江路", "嘉陵路",
+    "朝阳路", "文化路", "金山大道", "南山路", "北城路", "东环路", "西城大道",
+    "新村路", "桂花街", "龙湖路",   "红旗路", "兴隆街", "青年路", "建新路"};
 
 constexpr std::array<std::string_view, 9> kBanks = {
-    "中国工商银行", "中国农业银行", "中国银行",     "中国建设银行", "交通银行",
+    "中国工商银行", "中国农业银行",     "中国银行",         "中国建设银行", "交通银行",
     "招商银行",     "中国邮政储蓄银行", "重庆农村商业银行", "重庆银行"};
 
 // Words for the scam's fake site and app, by scam type (index = ScamType). Hosts are under
@@ -226,18 +232,37 @@ struct ScamLook {
 };
 const std::array<ScamLook, kScamTypes>& scam_looks() {
   static const std::array<ScamLook, kScamTypes> looks = {{
-      {{"task", "rebate", "dianzan"}, {"悦赚|com.example.yuezhuan", "点赞宝|com.example.dianzanbao", "任务通|com.example.renwutong"}},
-      {{"invest", "gold-fund", "stock-vip"}, {"鑫盈国际|com.example.xinying", "汇金通|com.example.huijintong", "聚财宝Pro|com.example.jucaibao"}},
-      {{"refund", "kefu", "express-claim"}, {"理赔助手|com.example.lipei", "云客服|com.example.yunkefu", "快递理赔|com.example.kuaidi"}},
-      {{"loan", "daikuan", "quick-credit"}, {"速贷通|com.example.sudai", "易借花|com.example.yijie", "闪电贷|com.example.shandian"}},
-      {{"zhengxin", "campus-loan", "credit-fix"}, {"征信修复|com.example.zhengxin", "校园贷注销|com.example.zhuxiao", "信用中心|com.example.xinyong"}},
-      {{"meeting", "boss-chat", "contacts"}, {"会议通|com.example.huiyi", "同事圈|com.example.tongshi", "企业群|com.example.qiye"}},
-      {{"gov-case", "anjian", "safe-account"}, {"安全防护|com.example.anquan", "案件查询|com.example.anjian", "清查助手|com.example.qingcha"}},
-      {{"date", "love", "chat-vip"}, {"心动交友|com.example.xindong", "缘来|com.example.yuanlai", "知音|com.example.zhiyin"}},
-      {{"game-trade", "skin", "zhanghao"}, {"游戏交易|com.example.youxi", "皮肤商城|com.example.pifu", "号易|com.example.haoyi"}},
-      {{"prize", "lucky", "award"}, {"幸运大转盘|com.example.xingyun", "领奖中心|com.example.lingjiang", "福利社|com.example.fuli"}},
-      {{"app", "web", "portal"}, {"便民助手|com.example.bianmin", "掌上通|com.example.zhangshang", "生活圈|com.example.shenghuo"}},
-      {{"app", "web", "portal"}, {"未知应用|com.example.weizhi", "安全中心|com.example.anquanzx", "工具箱|com.example.gongjuxiang"}},
+      {{"task", "rebate", "dianzan"},
+       {"悦赚|com.example.yuezhuan", "点赞宝|com.example.dianzanbao",
+        "任务通|com.example.renwutong"}},
+      {{"invest", "gold-fund", "stock-vip"},
+       {"鑫盈国际|com.example.xinying", "汇金通|com.example.huijintong",
+        "聚财宝Pro|com.example.jucaibao"}},
+      {{"refund", "kefu", "express-claim"},
+       {"理赔助手|com.example.lipei", "云客服|com.example.yunkefu", "快递理赔|com.example.kuaidi"}},
+      {{"loan", "daikuan", "quick-credit"},
+       {"速贷通|com.example.sudai", "易借花|com.example.yijie", "闪电贷|com.example.shandian"}},
+      {{"zhengxin", "campus-loan", "credit-fix"},
+       {"征信修复|com.example.zhengxin", "校园贷注销|com.example.zhuxiao",
+        "信用中心|com.example.xinyong"}},
+      {{"meeting", "boss-chat", "contacts"},
+       {"会议通|com.example.huiyi", "同事圈|com.example.tongshi", "企业群|com.example.qiye"}},
+      {{"gov-case", "anjian", "safe-account"},
+       {"安全防护|com.example.anquan", "案件查询|com.example.anjian",
+        "清查助手|com.example.qingcha"}},
+      {{"date", "love", "chat-vip"},
+       {"心动交友|com.example.xindong", "缘来|com.example.yuanlai", "知音|com.example.zhiyin"}},
+      {{"game-trade", "skin", "zhanghao"},
+       {"游戏交易|com.example.youxi", "皮肤商城|com.example.pifu", "号易|com.example.haoyi"}},
+      {{"prize", "lucky", "award"},
+       {"幸运大转盘|com.example.xingyun", "领奖中心|com.example.lingjiang",
+        "福利社|com.example.fuli"}},
+      {{"app", "web", "portal"},
+       {"便民助手|com.example.bianmin", "掌上通|com.example.zhangshang",
+        "生活圈|com.example.shenghuo"}},
+      {{"app", "web", "portal"},
+       {"未知应用|com.example.weizhi", "安全中心|com.example.anquanzx",
+        "工具箱|com.example.gongjuxiang"}},
   }};
   return looks;
 }
@@ -305,9 +330,8 @@ Person person_for(std::string_view phone, const std::vector<geo::District>& dist
   p.age = between(rng, band.lo, band.hi);
   p.birth_month = between(rng, 1, 12);
   p.birth_day = between(rng, 1, 28);  // every month has these
-  std::vector<double> weights;
-  for (const geo::District& d : districts) weights.push_back(district_weight(d.adcode));
-  p.home_adcode = districts.empty() ? "500000" : districts[pick(rng, weights)].adcode;
+  p.home_adcode =
+      districts.empty() ? "500000" : districts[pick(rng, district_weights(districts))].adcode;
   p.sequence = between(rng, 0, 499) * 2 + (p.gender == Gender::kMale ? 1 : 0);
   return p;
 }
@@ -339,7 +363,9 @@ ScamType pick_scam_type(std::mt19937_64& rng, Trigger trigger, int age) {
     scale(ScamType::kRomance, 0.6);
   }
   switch (trigger) {
-    case Trigger::kFraudUrlVisit: scale(ScamType::kUnknown, 2); break;
+    case Trigger::kFraudUrlVisit:
+      scale(ScamType::kUnknown, 2);
+      break;
     case Trigger::kFraudAppInstall:
       scale(ScamType::kFakeInvestment, 1.5);
       scale(ScamType::kFakeLoan, 1.3);
@@ -354,7 +380,8 @@ ScamType pick_scam_type(std::mt19937_64& rng, Trigger trigger, int age) {
       scale(ScamType::kFakeGameTrade, 0.1);
       scale(ScamType::kClickFarmingRebate, 0.3);
       break;
-    default: break;
+    default:
+      break;
   }
   return static_cast<ScamType>(pick(rng, w));
 }
@@ -373,7 +400,8 @@ Source pick_source(std::mt19937_64& rng, Trigger trigger) {
       at(Source::kCarrier) = 22;
       at(Source::kBank) = 0;
       break;
-    default: break;
+    default:
+      break;
   }
   return static_cast<Source>(pick(rng, w));
 }
@@ -389,17 +417,24 @@ std::string fake_host(std::mt19937_64& rng, ScamType scam) {
 
 std::string fraud_phone(std::mt19937_64& rng) {
   switch (between(rng, 0, 5)) {
-    case 0: return "+852" + std::to_string(between(rng, 5, 9)) + digits(rng, 7);  // Hong Kong
-    case 1: return "+855" + std::to_string(between(rng, 1, 9)) + digits(rng, 7);  // Cambodia
-    case 2: return "+63" + std::to_string(between(rng, 9, 9)) + digits(rng, 9);   // Philippines
-    case 3: return "95" + digits(rng, 3) + digits(rng, 6);  // spoofed "customer service"
-    default: return std::string(between(rng, 0, 1) == 0 ? "170" : "171") + digits(rng, 8);
+    case 0:
+      return "+852" + std::to_string(between(rng, 5, 9)) + digits(rng, 7);  // Hong Kong
+    case 1:
+      return "+855" + std::to_string(between(rng, 1, 9)) + digits(rng, 7);  // Cambodia
+    case 2:
+      return "+63" + std::to_string(between(rng, 9, 9)) + digits(rng, 9);  // Philippines
+    case 3:
+      return "95" + digits(rng, 3) + digits(rng, 6);  // spoofed "customer service"
+    default:
+      return std::string(between(rng, 0, 1) == 0 ? "170" : "171") + digits(rng, 8);
   }
 }
 
-std::string bank_card(std::mt19937_64& rng) { return "62" + digits(rng, chance(rng, 0.7) ? 17 : 14); }
+std::string bank_card(std::mt19937_64& rng) {
+  return "62" + digits(rng, chance(rng, 0.7) ? 17 : 14);
+}
 
-json::object indicator(IndicatorKind kind, std::string value) {
+json::object indicator(IndicatorKind kind, std::string_view value) {
   json::object o;
   o["kind"] = instruction::name(kind);
   o["value"] = value;
@@ -413,12 +448,13 @@ json::array indicators_for(std::mt19937_64& rng, Trigger trigger, ScamType scam)
     std::string_view app = one_of(rng, look.apps);
     size_t bar = app.find('|');
     out.push_back(indicator(IndicatorKind::kApp, std::string(app.substr(0, bar)) + " (" +
-                                                      std::string(app.substr(bar + 1)) + ")"));
+                                                     std::string(app.substr(bar + 1)) + ")"));
   };
   auto add_url = [&](bool with_domain) {
     std::string host = fake_host(rng, scam);
-    out.push_back(indicator(IndicatorKind::kUrl, std::string(chance(rng, 0.6) ? "hxxps://" : "hxxp://") +
-                                                     host + "/" + digits(rng, 4)));
+    out.push_back(indicator(
+        IndicatorKind::kUrl,
+        std::string(chance(rng, 0.6) ? "hxxps://" : "hxxp://") + host + "/" + digits(rng, 4)));
     if (with_domain) out.push_back(indicator(IndicatorKind::kDomain, host));
   };
   auto add_contact = [&] {
@@ -428,7 +464,8 @@ json::array indicators_for(std::mt19937_64& rng, Trigger trigger, ScamType scam)
     while (contacts < 12 && chance(rng, 0.45)) ++contacts;
     std::int64_t seconds = 0;
     if (!chance(rng, 0.15)) {  // else text messages only
-      seconds = std::min<std::int64_t>(std::llround(log_normal(rng, 240, 1.2)), 3 * 3600);
+      seconds =
+          std::min<std::int64_t>(std::llround(log_normal(rng, 240, 1.2)), std::int64_t{3} * 3600);
     }
     o["contact_count"] = contacts;
     o["call_seconds"] = seconds;
@@ -444,7 +481,8 @@ json::array indicators_for(std::mt19937_64& rng, Trigger trigger, ScamType scam)
     case Trigger::kFraudUrlVisit:
       add_url(chance(rng, 0.6));
       if (chance(rng, 0.2)) {
-        out.push_back(indicator(IndicatorKind::kIp, "203.0.113." + std::to_string(between(rng, 1, 254))));
+        out.push_back(
+            indicator(IndicatorKind::kIp, "203.0.113." + std::to_string(between(rng, 1, 254))));
       }
       break;
     case Trigger::kFraudAppInstall:
@@ -464,7 +502,8 @@ json::array indicators_for(std::mt19937_64& rng, Trigger trigger, ScamType scam)
     case Trigger::kCashWithdrawalBooked:
       if (chance(rng, 0.4)) add_contact();
       break;
-    case Trigger::kOther: break;
+    case Trigger::kOther:
+      break;
   }
   return out;
 }
@@ -488,9 +527,10 @@ std::optional<json::object> funds_for(std::mt19937_64& rng, Trigger trigger) {
     case Trigger::kCompletedTransfer: {
       // Often a small first "task" payment (300 yuan in the article), sometimes more; the
       // next, larger one is what is still at risk.
-      static constexpr std::array<std::int64_t, 8> kSmall = {100, 200, 300, 300, 500, 500, 800, 1000};
-      std::int64_t transferred = chance(rng, 0.55) ? one_of(rng, kSmall)
-                                                   : amount(rng, 3000, 1.1, 100, 100000);
+      static constexpr std::array<std::int64_t, 8> kSmall = {100, 200, 300, 300,
+                                                             500, 500, 800, 1000};
+      std::int64_t transferred =
+          chance(rng, 0.55) ? one_of(rng, kSmall) : amount(rng, 3000, 1.1, 100, 100000);
       if (chance(rng, 0.75)) funds["at_risk_cny"] = amount(rng, 6000, 1.0, 500, 200000);
       funds["transferred_cny"] = transferred;
       break;
@@ -499,7 +539,8 @@ std::optional<json::object> funds_for(std::mt19937_64& rng, Trigger trigger) {
       if (!chance(rng, 0.1)) return std::nullopt;
       break;
   }
-  bool money_moves = trigger == Trigger::kPendingTransfer || trigger == Trigger::kCompletedTransfer ||
+  bool money_moves = trigger == Trigger::kPendingTransfer ||
+                     trigger == Trigger::kCompletedTransfer ||
                      trigger == Trigger::kCashWithdrawalBooked;
   if (!money_moves || chance(rng, 0.6)) {
     json::object account;
@@ -535,7 +576,8 @@ std::optional<Level> upstream_level_for(std::mt19937_64& rng, Trigger trigger,
     case Trigger::kFraudUrlVisit:
       if (!chance(rng, 0.12)) return std::nullopt;
       return chance(rng, 0.6) ? Level::kLow : Level::kMedium;
-    case Trigger::kOther: break;
+    case Trigger::kOther:
+      break;
   }
   return std::nullopt;
 }
@@ -548,8 +590,8 @@ double round6(double v) { return std::round(v * 1e6) / 1e6; }
 std::optional<geo::Point> point_in(std::mt19937_64& rng, const geo::District& district,
                                    const std::vector<geo::Point>& hubs) {
   const geo::Box box = geo::bounds(district);
-  const double sigma =
-      std::clamp(0.08 * std::min(box.max_lon - box.min_lon, box.max_lat - box.min_lat), 0.006, 0.03);
+  const double sigma = std::clamp(
+      0.08 * std::min(box.max_lon - box.min_lon, box.max_lat - box.min_lat), 0.006, 0.03);
   constexpr int kTries = 400;
   for (int i = 0; i < kTries; ++i) {
     geo::Point p;
@@ -621,16 +663,24 @@ void write(std::string& out, const json::value& v) {
       out += s;
       break;
     }
-    default: out += json::serialize(v); break;
+    default:
+      out += json::serialize(v);
+      break;
   }
 }
 
 // The on-purpose mistakes of a feed with errors, each one rejection the parser must name.
 void break_it(std::mt19937_64& rng, json::object& o) {
   switch (between(rng, 0, 3)) {
-    case 0: o["subject"].as_object().erase("phone"); break;
-    case 1: o["trigger"] = "teleport"; break;
-    case 2: o["issued_at"] = "yesterday"; break;
+    case 0:
+      o["subject"].as_object().erase("phone");
+      break;
+    case 1:
+      o["trigger"] = "teleport";
+      break;
+    case 2:
+      o["issued_at"] = "yesterday";
+      break;
     default: {
       json::object& location = o["location"].as_object();
       const json::value* lat = location.if_contains("lat");
@@ -643,9 +693,9 @@ void break_it(std::mt19937_64& rng, json::object& o) {
 
 // Share of local hours in the day's curve, at the hour's start (interpolated in between):
 // quiet 02:00-06:00, busy evenings when people are home on their phones.
-constexpr std::array<double, 24> kHourlyShape = {
-    0.80, 0.45, 0.25, 0.25, 0.25, 0.25, 0.40, 0.70, 0.95, 1.15, 1.25, 1.25,
-    1.20, 1.15, 1.20, 1.25, 1.25, 1.25, 1.45, 1.60, 1.60, 1.60, 1.40, 1.10};
+constexpr std::array<double, 24> kHourlyShape = {0.80, 0.45, 0.25, 0.25, 0.25, 0.25, 0.40, 0.70,
+                                                 0.95, 1.15, 1.25, 1.25, 1.20, 1.15, 1.20, 1.25,
+                                                 1.25, 1.25, 1.45, 1.60, 1.60, 1.60, 1.40, 1.10};
 
 double day_factor(Millis at) {
   static const double mean = [] {
@@ -654,7 +704,7 @@ double day_factor(Millis at) {
     return sum / static_cast<double>(kHourlyShape.size());
   }();
   constexpr Millis kDay = 86'400'000;
-  Millis local = ((at + 8 * 3'600'000) % kDay + kDay) % kDay;  // UTC+8, no daylight saving
+  Millis local = ((at + Millis{8} * 3'600'000) % kDay + kDay) % kDay;  // UTC+8, no daylight saving
   double hour = static_cast<double>(local) / 3'600'000.0;
   size_t h = static_cast<size_t>(hour) % 24;
   double frac = hour - std::floor(hour);
@@ -679,7 +729,8 @@ double burst_factor(Millis burst_until) {
 
 int poisson(std::mt19937_64& rng, double mean) {
   if (mean <= 0) return 0;
-  if (mean > 1e5) return static_cast<int>(std::max(0.0, std::round(mean + std::sqrt(mean) * normal(rng))));
+  if (mean > 1e5)
+    return static_cast<int>(std::max(0.0, std::round(mean + std::sqrt(mean) * normal(rng))));
   // Knuth's product of uniforms, in pieces of mean <= 30 so exp(-piece) stays well above 0;
   // a sum of Poisson draws is a Poisson draw of the summed mean.
   int total = 0;
@@ -701,7 +752,12 @@ int poisson(std::mt19937_64& rng, double mean) {
 }  // namespace
 
 DemoFeed::DemoFeed(const geo::StationDirectory& directory, std::uint64_t seed)
-    : directory_(directory), rng_(seed) {}
+    : directory_(directory), rng_(seed) {
+  // Ids are "CQ-<adcode>-<day>-<counter>". Starting the counter at a seed-dependent point
+  // keeps a restarted demo (new seed, same store, same day) from reusing the ids of the
+  // last run, which the store would answer as duplicates.
+  counter_ = rng_() % 900000;
+}
 
 std::string DemoFeed::next(Millis at, bool with_errors) {
   ++counter_;
@@ -729,9 +785,7 @@ std::string DemoFeed::next(Millis at, bool with_errors) {
   // Most are found where their identity card was issued; some are out at work elsewhere.
   const geo::District* district = directory_.district(person.home_adcode);
   if ((district == nullptr || chance(rng_, 0.12)) && !districts.empty()) {
-    std::vector<double> weights;
-    for (const geo::District& d : districts) weights.push_back(district_weight(d.adcode));
-    district = &districts[pick(rng_, weights)];
+    district = &districts[pick(rng_, district_weights(districts))];
   }
   const std::string adcode = district ? district->adcode : person.home_adcode;
 

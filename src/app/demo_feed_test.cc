@@ -1,14 +1,14 @@
 #include "app/demo_feed.h"
 
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
-
-#include <boost/json.hpp>
-#include <gtest/gtest.h>
 
 #include "instruction/parser.h"
 
@@ -137,15 +137,22 @@ void check_instruction(const std::string& item, std::map<std::string, int>& trig
     return false;
   };
   switch (in.trigger) {
-    case Trigger::kFraudUrlVisit: EXPECT_TRUE(has(IndicatorKind::kUrl)); break;
-    case Trigger::kFraudAppInstall: EXPECT_TRUE(has(IndicatorKind::kApp)); break;
+    case Trigger::kFraudUrlVisit:
+      EXPECT_TRUE(has(IndicatorKind::kUrl));
+      break;
+    case Trigger::kFraudAppInstall:
+      EXPECT_TRUE(has(IndicatorKind::kApp));
+      break;
     case Trigger::kFraudContact:
       ASSERT_TRUE(has(IndicatorKind::kPhone));
       EXPECT_TRUE(in.indicators.front().contact_count && in.indicators.front().call_seconds);
       break;
     case Trigger::kPendingTransfer:
-    case Trigger::kCompletedTransfer: EXPECT_TRUE(has(IndicatorKind::kAccount)); break;
-    default: break;
+    case Trigger::kCompletedTransfer:
+      EXPECT_TRUE(has(IndicatorKind::kAccount));
+      break;
+    default:
+      break;
   }
   const bool moves_money = in.trigger == Trigger::kPendingTransfer ||
                            in.trigger == Trigger::kCompletedTransfer ||
@@ -192,8 +199,8 @@ TEST(DemoFeed, GeneratesValidRealisticInstructions) {
 
   // The mix: each trigger near its share (35/15/25/15/6/4 %).
   const std::map<std::string, double> expected = {
-      {"fraud_url_visit", 0.35},   {"fraud_app_install", 0.15},  {"fraud_contact", 0.25},
-      {"pending_transfer", 0.15},  {"completed_transfer", 0.06}, {"cash_withdrawal_booked", 0.04}};
+      {"fraud_url_visit", 0.35},  {"fraud_app_install", 0.15},  {"fraud_contact", 0.25},
+      {"pending_transfer", 0.15}, {"completed_transfer", 0.06}, {"cash_withdrawal_booked", 0.04}};
   for (const auto& [trigger, share] : expected) {
     EXPECT_NEAR(triggers[trigger] / 2000.0, share, 0.035) << trigger;
   }
@@ -218,7 +225,8 @@ TEST(DemoFeed, CentralDistrictsDominate) {
     ++by_adcode[std::string(o["location"].as_object()["adcode"].as_string())];
   }
   int central = 0;
-  for (const char* adcode : {"500103", "500105", "500108", "500106", "500107", "500112", "500113"}) {
+  for (const char* adcode :
+       {"500103", "500105", "500108", "500106", "500107", "500112", "500113"}) {
     central += by_adcode[adcode];
   }
   EXPECT_GT(central, 2000 / 2) << "7 of 38 districts hold most warnings";

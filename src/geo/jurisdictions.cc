@@ -1,6 +1,7 @@
 #include "geo/jurisdictions.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cassert>
 #include <cmath>
 #include <cstdint>
@@ -8,8 +9,6 @@
 #include <numbers>
 #include <random>
 #include <utility>
-
-#include <boost/json.hpp>
 
 namespace quanzu::geo {
 namespace {
@@ -30,20 +29,27 @@ tl::unexpected<Problem> problem(std::string field, std::string what) {
   return tl::unexpected<Problem>(Problem{std::move(field), std::move(what)});
 }
 
-tl::unexpected<Error> invalid(std::string message, std::string field) {
-  return tl::unexpected<Error>(Error{Code::kInvalid, message, {FieldError{std::move(field), message}}});
+tl::unexpected<Error> invalid(const std::string& message, std::string field) {
+  return tl::unexpected<Error>(
+      Error{Code::kInvalid, message, {FieldError{std::move(field), message}}});
 }
 
 std::string kind_of(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "a boolean";
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "a boolean";
     case json::kind::int64:
     case json::kind::uint64:
-    case json::kind::double_: return "a number";
-    case json::kind::string: return "a string";
-    case json::kind::array: return "an array";
-    case json::kind::object: return "an object";
+    case json::kind::double_:
+      return "a number";
+    case json::kind::string:
+      return "a string";
+    case json::kind::array:
+      return "an array";
+    case json::kind::object:
+      return "an object";
   }
   return "a value";
 }
@@ -63,7 +69,8 @@ std::string index_path(const std::string& base, size_t i) {
 Checked<Point> parse_position(const json::value& v, const std::string& path) {
   const json::array* a = v.if_array();
   if (a == nullptr || a->size() < 2) {
-    return problem(path, "is " + kind_of(v) + (a ? " of " + std::to_string(a->size()) + " values" : "") +
+    return problem(path, "is " + kind_of(v) +
+                             (a ? " of " + std::to_string(a->size()) + " values" : "") +
                              ", not a [lon, lat] pair");
   }
   std::optional<double> lon = number((*a)[0]);
@@ -155,15 +162,15 @@ Checked<std::string> parse_adcode(const json::object& properties) {
   }
   if (v->is_string()) {
     std::string_view s = v->get_string();
-    bool six_digits = s.size() == 6 && std::all_of(s.begin(), s.end(), [](char c) {
-                        return c >= '0' && c <= '9';
-                      });
+    bool six_digits = s.size() == 6 &&
+                      std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!six_digits || s[0] == '0') {
       return problem("properties.adcode", "is \"" + std::string(s) + "\", not a 6-digit code");
     }
     return std::string(s);
   }
-  return problem("properties.adcode", "is " + kind_of(*v) + "; expected a 6-digit integer or string");
+  return problem("properties.adcode",
+                 "is " + kind_of(*v) + "; expected a 6-digit integer or string");
 }
 
 // Signed area of a closed ring (shoelace); positive when counter-clockwise.
@@ -224,10 +231,10 @@ Checked<District> parse_feature(const json::value& v, std::string& name_out) {
   district.adcode = std::move(*adcode);
   if (district.name.empty()) {
     const json::value* name = properties.if_contains("name");
-    return problem("properties.name",
-                   name == nullptr || name->is_null() ? "is missing"
-                   : name->is_string()                ? "is empty"
-                                                      : "is " + kind_of(*name) + ", not a string");
+    return problem("properties.name", name == nullptr || name->is_null() ? "is missing"
+                                      : name->is_string()
+                                          ? "is empty"
+                                          : "is " + kind_of(*name) + ", not a string");
   }
 
   Checked<std::vector<Polygon>> polygons = parse_geometry(*feature);

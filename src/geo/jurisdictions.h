@@ -102,7 +102,7 @@ class StationDirectory {
   static constexpr size_t kNone = static_cast<size_t>(-1);
 
   std::vector<District> districts_;
-  std::vector<StationInfo> stations_;  // grouped by district, default first
+  std::vector<StationInfo> stations_;                          // grouped by district, default first
   std::map<std::string, size_t, std::less<>> district_index_;  // adcode -> districts_ index
   std::map<std::string, size_t, std::less<>> station_index_;   // code -> stations_ index
   std::vector<size_t> default_station_;  // per districts_ index: stations_ index, or kNone

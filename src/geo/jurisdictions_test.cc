@@ -1,13 +1,13 @@
 #include "geo/jurisdictions.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace quanzu::geo {
 namespace {
@@ -86,11 +86,11 @@ TEST(Contains, LandmarksLieInTheirDistricts) {
     const char* adcode;
   };
   const Landmark landmarks[] = {
-      {"观音桥", {106.532, 29.575}, "500105"},     // 江北区
-      {"解放碑", {106.577, 29.557}, "500103"},     // 渝中区
-      {"南坪", {106.566, 29.530}, "500108"},       // 南岸区
-      {"三峡广场", {106.457, 29.559}, "500106"},   // 沙坪坝区
-      {"杨家坪", {106.511, 29.508}, "500107"},     // 九龙坡区
+      {"观音桥", {106.532, 29.575}, "500105"},       // 江北区
+      {"解放碑", {106.577, 29.557}, "500103"},       // 渝中区
+      {"南坪", {106.566, 29.530}, "500108"},         // 南岸区
+      {"三峡广场", {106.457, 29.559}, "500106"},     // 沙坪坝区
+      {"杨家坪", {106.511, 29.508}, "500107"},       // 九龙坡区
       {"万州 高笋塘", {108.409, 30.811}, "500101"},  // 万州区
   };
   for (const Landmark& l : landmarks) {
@@ -178,21 +178,31 @@ TEST(LoadDistricts, BadInputsGiveClearErrors) {
       {"not a collection", R"({"type":"Feature"})", {"FeatureCollection"}, "type"},
       {"no features", R"({"type":"FeatureCollection"})", {"features"}, "features"},
       {"empty", feature_collection(""), {"features is empty"}, "features"},
-      {"missing adcode", with_feature(R"({"name":"江北区"})", good_geometry),
-       {"feature 0 (江北区)", "adcode is missing"}, "features[0].properties.adcode"},
-      {"short adcode", with_feature(R"({"adcode":"5001","name":"江北区"})", good_geometry),
-       {"feature 0 (江北区)", "\"5001\"", "6-digit"}, "features[0].properties.adcode"},
-      {"adcode float", with_feature(R"({"adcode":500105.5,"name":"江北区"})", good_geometry),
-       {"adcode", "a number"}, "features[0].properties.adcode"},
-      {"missing name", with_feature(R"({"adcode":500105})", good_geometry),
-       {"feature 0:", "properties.name is missing"}, "features[0].properties.name"},
-      {"name not string", with_feature(R"({"adcode":500105,"name":7})", good_geometry),
-       {"properties.name is a number"}, "features[0].properties.name"},
-      {"point geometry", with_feature(props, R"({"type":"Point","coordinates":[0,0]})"),
+      {"missing adcode",
+       with_feature(R"({"name":"江北区"})", good_geometry),
+       {"feature 0 (江北区)", "adcode is missing"},
+       "features[0].properties.adcode"},
+      {"short adcode",
+       with_feature(R"({"adcode":"5001","name":"江北区"})", good_geometry),
+       {"feature 0 (江北区)", "\"5001\"", "6-digit"},
+       "features[0].properties.adcode"},
+      {"adcode float",
+       with_feature(R"({"adcode":500105.5,"name":"江北区"})", good_geometry),
+       {"adcode", "a number"},
+       "features[0].properties.adcode"},
+      {"missing name",
+       with_feature(R"({"adcode":500105})", good_geometry),
+       {"feature 0:", "properties.name is missing"},
+       "features[0].properties.name"},
+      {"name not string",
+       with_feature(R"({"adcode":500105,"name":7})", good_geometry),
+       {"properties.name is a number"},
+       "features[0].properties.name"},
+      {"point geometry",
+       with_feature(props, R"({"type":"Point","coordinates":[0,0]})"),
        {"feature 0 (江北区)", "geometry.type is \"Point\"", "Polygon"},
        "features[0].geometry.type"},
-      {"no geometry", with_feature(props, "null"), {"geometry is missing"},
-       "features[0].geometry"},
+      {"no geometry", with_feature(props, "null"), {"geometry is missing"}, "features[0].geometry"},
       {"three-point ring",
        with_feature(props, R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[0,0]]]})"),
        {"feature 0 (江北区)", "coordinates[0]", "has 3 points", "at least 4"},
@@ -200,25 +210,32 @@ TEST(LoadDistricts, BadInputsGiveClearErrors) {
       {"unclosed ring",
        with_feature(props,
                     R"({"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,1]]]]})"),
-       {"coordinates[0][0]", "not closed"}, "features[0].geometry.coordinates[0][0]"},
+       {"coordinates[0][0]", "not closed"},
+       "features[0].geometry.coordinates[0][0]"},
       {"string coordinate",
        with_feature(props,
                     R"({"type":"Polygon","coordinates":[[[0,0],[1,"0"],[1,1],[0,1],[0,0]]]})"),
-       {"coordinates[0][1]", "non-numeric"}, "features[0].geometry.coordinates[0][1]"},
+       {"coordinates[0][1]", "non-numeric"},
+       "features[0].geometry.coordinates[0][1]"},
       {"coordinate out of range",
        with_feature(props,
                     R"({"type":"Polygon","coordinates":[[[0,0],[1,95],[1,1],[0,1],[0,0]]]})"),
-       {"coordinates[0][1]", "outside"}, "features[0].geometry.coordinates[0][1]"},
-      {"bad center", with_feature(R"({"adcode":500105,"name":"江北区","center":"middle"})",
-                                  good_geometry),
-       {"properties.center", "a string"}, "features[0].properties.center"},
+       {"coordinates[0][1]", "outside"},
+       "features[0].geometry.coordinates[0][1]"},
+      {"bad center",
+       with_feature(R"({"adcode":500105,"name":"江北区","center":"middle"})", good_geometry),
+       {"properties.center", "a string"},
+       "features[0].properties.center"},
       {"second feature",
        feature_collection(std::string(kGoodFeature) + "," +
                           R"({"type":"Feature","properties":{"adcode":500103,"name":"渝中区"},)"
                           R"("geometry":{"type":"Polygon","coordinates":[]}})"),
-       {"feature 1 (渝中区)", "without rings"}, "features[1].geometry.coordinates"},
-      {"repeated adcode", feature_collection(std::string(kGoodFeature) + "," + kGoodFeature),
-       {"feature 1 (江北区)", "500105 repeats feature 0"}, "features[1].properties.adcode"},
+       {"feature 1 (渝中区)", "without rings"},
+       "features[1].geometry.coordinates"},
+      {"repeated adcode",
+       feature_collection(std::string(kGoodFeature) + "," + kGoodFeature),
+       {"feature 1 (江北区)", "500105 repeats feature 0"},
+       "features[1].properties.adcode"},
   };
   for (const BadCase& c : cases) {
     Result<std::vector<District>> loaded = load_districts(c.text);

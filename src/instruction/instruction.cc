@@ -11,13 +11,20 @@ constexpr std::array<std::string_view, 4> kLevelLabels = {"低危", "中危", "�
 constexpr std::array<std::string_view, 7> kSourceNames = {
     "national", "provincial", "municipal", "district", "bank", "carrier", "hotline"};
 constexpr std::array<std::string_view, 7> kTriggerNames = {
-    "fraud_url_visit",    "fraud_app_install", "fraud_contact", "pending_transfer",
+    "fraud_url_visit",    "fraud_app_install",      "fraud_contact", "pending_transfer",
     "completed_transfer", "cash_withdrawal_booked", "other"};
-constexpr std::array<std::string_view, 12> kScamTypeNames = {
-    "click_farming_rebate",     "fake_investment",        "fake_customer_service",
-    "fake_loan",                "fake_credit_record",     "impersonate_acquaintance",
-    "impersonate_police_gov",   "romance",                "fake_game_trade",
-    "prize",                    "other",                  "unknown"};
+constexpr std::array<std::string_view, 12> kScamTypeNames = {"click_farming_rebate",
+                                                             "fake_investment",
+                                                             "fake_customer_service",
+                                                             "fake_loan",
+                                                             "fake_credit_record",
+                                                             "impersonate_acquaintance",
+                                                             "impersonate_police_gov",
+                                                             "romance",
+                                                             "fake_game_trade",
+                                                             "prize",
+                                                             "other",
+                                                             "unknown"};
 constexpr std::array<std::string_view, 7> kIndicatorKindNames = {
     "url", "domain", "app", "phone", "account", "ip", "im_id"};
 constexpr std::array<std::string_view, 3> kGenderNames = {"M", "F", "U"};
@@ -57,9 +64,7 @@ std::string_view name(Crs v) { return lookup(kCrsNames, v); }
 
 std::optional<Level> parse_level(std::string_view s) { return find<Level>(kLevelNames, s); }
 std::optional<Source> parse_source(std::string_view s) { return find<Source>(kSourceNames, s); }
-std::optional<Trigger> parse_trigger(std::string_view s) {
-  return find<Trigger>(kTriggerNames, s);
-}
+std::optional<Trigger> parse_trigger(std::string_view s) { return find<Trigger>(kTriggerNames, s); }
 std::optional<ScamType> parse_scam_type(std::string_view s) {
   return find<ScamType>(kScamTypeNames, s);
 }

@@ -1,6 +1,8 @@
 #include "instruction/parser.h"
 
 #include <algorithm>
+#include <boost/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
 #include <cmath>
 #include <cstdint>
 #include <exception>
@@ -9,9 +11,6 @@
 #include <optional>
 #include <string>
 #include <utility>
-
-#include <boost/json.hpp>
-#include <boost/json/basic_parser_impl.hpp>
 
 namespace quanzu::instruction {
 namespace {
@@ -459,8 +458,7 @@ class Validator {
     return v == nullptr || v->is_null() ? nullptr : v;
   }
 
-  const json::object* object(const json::object& o, std::string_view prefix,
-                             std::string_view key) {
+  const json::object* object(const json::object& o, std::string_view prefix, std::string_view key) {
     const json::value* v = member(o, key);
     if (v == nullptr) return nullptr;
     if (!v->is_object()) {
@@ -491,9 +489,8 @@ class Validator {
   }
 
   template <typename E>
-  std::optional<E> enumeration(const json::object& o, std::string_view prefix,
-                               std::string_view key, bool required,
-                               std::optional<E> (*parse)(std::string_view)) {
+  std::optional<E> enumeration(const json::object& o, std::string_view prefix, std::string_view key,
+                               bool required, std::optional<E> (*parse)(std::string_view)) {
     const json::value* v = member(o, key);
     if (v == nullptr) {
       if (required) add(prefix, key, "is required");
@@ -509,9 +506,8 @@ class Validator {
     return e;
   }
 
-  std::optional<double> number(const json::object& o, std::string_view prefix,
-                               std::string_view key, double lo, double hi,
-                               const char* range_text) {
+  std::optional<double> number(const json::object& o, std::string_view prefix, std::string_view key,
+                               double lo, double hi, const char* range_text) {
     const json::value* v = member(o, key);
     if (v == nullptr) return std::nullopt;
     double d;
@@ -552,7 +548,8 @@ class Validator {
       }
       // Beyond 2^62 the exact value does not matter: it is out of every range we use.
       if (std::fabs(d) > 4.6e18) {
-        i = d < 0 ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max();
+        i = d < 0 ? std::numeric_limits<std::int64_t>::min()
+                  : std::numeric_limits<std::int64_t>::max();
         in_range = false;
       } else {
         i = static_cast<std::int64_t>(d);
@@ -632,7 +629,8 @@ bool valid_id_number(std::string_view s) {
   if (s.size() == 15) return all_digits(s);
   if (s.size() != 18) return false;
   const char last = s[17];
-  return all_digits(s.substr(0, 17)) && ((last >= '0' && last <= '9') || last == 'X' || last == 'x');
+  return all_digits(s.substr(0, 17)) &&
+         ((last >= '0' && last <= '9') || last == 'X' || last == 'x');
 }
 
 void validate_subject(Validator& v, const json::object& root, Instruction& out) {
@@ -833,9 +831,9 @@ ParsedItem from_tree(const ItemParser& parser, std::string_view text, const Limi
 }
 
 ParsedItem too_deep_item(const ItemParser& parser, const Limits& limits) {
-  return ParsedItem{
-      {}, reject(parser.deep_path(),
-                 "is nested deeper than " + std::to_string(limits.max_depth) + " levels")};
+  return ParsedItem{{},
+                    reject(parser.deep_path(), "is nested deeper than " +
+                                                   std::to_string(limits.max_depth) + " levels")};
 }
 
 // One item whose text is known to be a JSON value (trimmed).
@@ -930,8 +928,8 @@ Result<std::vector<ParsedItem>> parse_ndjson(ItemParser& parser, std::string_vie
     }
   }
   if (json_lines == 0) {
-    return fail(Code::kInvalid, "not JSON or NDJSON: no line is valid JSON (first: " +
-                                    first_error + ")");
+    return fail(Code::kInvalid,
+                "not JSON or NDJSON: no line is valid JSON (first: " + first_error + ")");
   }
   return items;
 }

@@ -1,10 +1,10 @@
 #include "instruction/parser.h"
 
-#include <functional>
-#include <string>
+#include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <gtest/gtest.h>
+#include <functional>
+#include <string>
 
 namespace quanzu::instruction {
 namespace {
@@ -173,10 +173,12 @@ TEST(ParseInstruction, RawKeepsUnknownFieldsAndNumberFormatting) {
 }
 
 TEST(ParseInstruction, RawOfEachBatchItemIsItsExactSpan) {
-  const std::string a = R"({"id":"A","issued_at":"2023-11-29T10:26:00+08:00","trigger":"other",)"
-                        R"("subject":{"phone":"13800138000"},"location":{"cell_id":"x"},"z":[ 1 , {"s":"]}\"["} ]})";
-  const std::string b = R"({ "id" : "B" , "issued_at":"2023-11-29T10:26:00.123+08:00","trigger":"other",)"
-                        R"("subject":{"phone":"+86 138-0013-8000"},"location":{"adcode":500105},"n":-0.0e-0 })";
+  const std::string a =
+      R"({"id":"A","issued_at":"2023-11-29T10:26:00+08:00","trigger":"other",)"
+      R"("subject":{"phone":"13800138000"},"location":{"cell_id":"x"},"z":[ 1 , {"s":"]}\"["} ]})";
+  const std::string b =
+      R"({ "id" : "B" , "issued_at":"2023-11-29T10:26:00.123+08:00","trigger":"other",)"
+      R"("subject":{"phone":"+86 138-0013-8000"},"location":{"adcode":500105},"n":-0.0e-0 })";
   auto r = parse_batch(" \n[ " + a + " ,\n\t" + b + "\r\n] \n");
   ASSERT_TRUE(r.has_value()) << r.error().message;
   ASSERT_EQ(r->size(), 2u);
@@ -246,7 +248,9 @@ TEST(Required, SubjectPhone) {
 TEST(Required, Location) {
   expect_error(parse_with([](json::object& o) { o.erase("location"); }), "location",
                "lat and lon, adcode or cell_id");
-  expect_error(parse_with([](json::object& o) { o["location"] = json::object{{"crs", "wgs84"}}; }),
+  expect_error(parse_with([](json::object& o) {
+                 o["location"] = json::object{{"crs", "wgs84"}};
+               }),
                "location", "needs lat and lon, adcode or cell_id");
   expect_error(parse_with([](json::object& o) {
                  o["location"] = json::object{{"adcode", nullptr}, {"address", "x"}};
@@ -292,17 +296,20 @@ TEST(WrongType, EachFieldNamesTheType) {
       {[](json::object& o) { o["source"] = true; }, "source", "must be a string"},
       {[](json::object& o) { o["scam_type"] = json::array{}; }, "scam_type", "must be a string"},
       {[](json::object& o) { o["upstream_level"] = 3; }, "upstream_level", "must be a string"},
-      {[](json::object& o) { o["indicators"] = json::object{}; }, "indicators",
-       "must be an array"},
+      {[](json::object& o) { o["indicators"] = json::object{}; }, "indicators", "must be an array"},
       {[](json::object& o) { o["indicators"] = json::array{"url"}; }, "indicators[0]",
        "must be an object"},
-      {[](json::object& o) { o["indicators"] = json::array{json::object{{"kind", 1}, {"value", "v"}}}; },
+      {[](json::object& o) {
+         o["indicators"] = json::array{json::object{{"kind", 1}, {"value", "v"}}};
+       },
        "indicators[0].kind", "must be a string"},
-      {[](json::object& o) { o["indicators"] = json::array{json::object{{"kind", "app"}, {"value", 5}}}; },
+      {[](json::object& o) {
+         o["indicators"] = json::array{json::object{{"kind", "app"}, {"value", 5}}};
+       },
        "indicators[0].value", "must be a string"},
       {[](json::object& o) {
-         o["indicators"] = json::array{
-             json::object{{"kind", "app"}, {"value", "v"}, {"contact_count", "3"}}};
+         o["indicators"] =
+             json::array{json::object{{"kind", "app"}, {"value", "v"}, {"contact_count", "3"}}};
        },
        "indicators[0].contact_count", "must be an integer"},
       {[](json::object& o) {
@@ -323,11 +330,17 @@ TEST(WrongType, EachFieldNamesTheType) {
        "must be an integer"},
       {[](json::object& o) { sub(o, "subject")["gender"] = 1; }, "subject.gender",
        "must be a string"},
-      {[](json::object& o) { o["location"] = json::array{29.5, 106.5}; }, "location",
-       "must be an object"},
-      {[](json::object& o) { o["location"] = json::object{{"lat", "29.5"}, {"lon", 106.5}}; },
+      {[](json::object& o) {
+         o["location"] = json::array{29.5, 106.5};
+       },
+       "location", "must be an object"},
+      {[](json::object& o) {
+         o["location"] = json::object{{"lat", "29.5"}, {"lon", 106.5}};
+       },
        "location.lat", "must be a number"},
-      {[](json::object& o) { o["location"] = json::object{{"lat", 29.5}, {"lon", false}}; },
+      {[](json::object& o) {
+         o["location"] = json::object{{"lat", 29.5}, {"lon", false}};
+       },
        "location.lon", "must be a number"},
       {[](json::object& o) { sub(o, "location")["crs"] = 4326; }, "location.crs",
        "must be a string"},
@@ -335,14 +348,20 @@ TEST(WrongType, EachFieldNamesTheType) {
        "must be a string"},
       {[](json::object& o) { sub(o, "location")["cell_id"] = 460; }, "location.cell_id",
        "must be a string"},
-      {[](json::object& o) { sub(o, "location")["address"] = json::object{}; },
-       "location.address", "must be a string"},
+      {[](json::object& o) { sub(o, "location")["address"] = json::object{}; }, "location.address",
+       "must be a string"},
       {[](json::object& o) { o["funds"] = 5000; }, "funds", "must be an object"},
-      {[](json::object& o) { o["funds"] = json::object{{"at_risk_cny", "5000"}}; },
+      {[](json::object& o) {
+         o["funds"] = json::object{{"at_risk_cny", "5000"}};
+       },
        "funds.at_risk_cny", "must be a number"},
-      {[](json::object& o) { o["funds"] = json::object{{"transferred_cny", true}}; },
+      {[](json::object& o) {
+         o["funds"] = json::object{{"transferred_cny", true}};
+       },
        "funds.transferred_cny", "must be a number"},
-      {[](json::object& o) { o["funds"] = json::object{{"victim_account", "6222"}}; },
+      {[](json::object& o) {
+         o["funds"] = json::object{{"victim_account", "6222"}};
+       },
        "funds.victim_account", "must be an object"},
       {[](json::object& o) {
          o["funds"] = json::object{{"victim_account", json::object{{"bank", 1}}}};
@@ -404,9 +423,7 @@ TEST(UnknownEnum, LongOrOddValuesAreQuotedSafely) {
 // ---- ranges and formats --------------------------------------------------------------------
 
 TEST(Range, Id) {
-  auto with_id = [](std::string id) {
-    return parse_with([&](json::object& o) { o["id"] = id; });
-  };
+  auto with_id = [](std::string id) { return parse_with([&](json::object& o) { o["id"] = id; }); };
   EXPECT_TRUE(with_id(std::string(128, 'x')).has_value());
   EXPECT_TRUE(with_id("a").has_value());
   EXPECT_TRUE(with_id("CQ JB/1~!").has_value());
@@ -481,8 +498,8 @@ TEST(Range, Money) {
 TEST(Range, IndicatorCounts) {
   auto counts = [](json::value c, json::value s) {
     return parse_with([&](json::object& o) {
-      o["indicators"] = json::array{
-          json::object{{"kind", "phone"}, {"value", "+1"}, {"contact_count", c}, {"call_seconds", s}}};
+      o["indicators"] = json::array{json::object{
+          {"kind", "phone"}, {"value", "+1"}, {"contact_count", c}, {"call_seconds", s}}};
     });
   };
   auto ok = counts(0, 1200);
@@ -544,11 +561,11 @@ TEST(Range, StringLengths) {
   Limits limits;
   limits.max_string_bytes = 32;
   auto value = [&](std::string v) {
-    return parse_instruction(minimal_with([&](json::object& o) {
-                               o["indicators"] =
-                                   json::array{json::object{{"kind", "url"}, {"value", v}}};
-                             }),
-                             limits);
+    return parse_instruction(
+        minimal_with([&](json::object& o) {
+          o["indicators"] = json::array{json::object{{"kind", "url"}, {"value", v}}};
+        }),
+        limits);
   };
   EXPECT_TRUE(value(std::string(32, 'v')).has_value());
   expect_error(value(std::string(33, 'v')), "indicators[0].value", "is longer than 32 bytes");
@@ -594,9 +611,9 @@ TEST(Range, Adcode) {
   EXPECT_EQ(adcode("500105")->location.adcode, "500105");
   EXPECT_EQ(adcode(500105)->location.adcode, "500105");
   EXPECT_EQ(adcode("000000")->location.adcode, "000000");
-  for (json::value bad : {json::value("50010"), json::value("5001050"), json::value("50010a"),
-                          json::value(50010), json::value(5001050), json::value(500105.5),
-                          json::value(-500105)}) {
+  for (json::value bad :
+       {json::value("50010"), json::value("5001050"), json::value("50010a"), json::value(50010),
+        json::value(5001050), json::value(500105.5), json::value(-500105)}) {
     SCOPED_TRACE(json::serialize(bad));
     expect_error(adcode(bad), "location.adcode", "must be 6 digits");
   }
@@ -612,10 +629,18 @@ TEST(Errors, AllProblemsOfAnItemAreCollected) {
   ASSERT_FALSE(r.has_value());
   std::vector<std::string> fields;
   for (const FieldError& e : r.error().fields) fields.push_back(e.field);
-  const std::vector<std::string> expected = {
-      "id",          "issued_at",        "source",         "trigger",
-      "indicators[1].kind", "indicators[1].contact_count", "subject.phone", "subject.age",
-      "subject.gender",     "location.lat",      "funds.at_risk_cny", "upstream_level"};
+  const std::vector<std::string> expected = {"id",
+                                             "issued_at",
+                                             "source",
+                                             "trigger",
+                                             "indicators[1].kind",
+                                             "indicators[1].contact_count",
+                                             "subject.phone",
+                                             "subject.age",
+                                             "subject.gender",
+                                             "location.lat",
+                                             "funds.at_risk_cny",
+                                             "upstream_level"};
   EXPECT_EQ(fields, expected);
   EXPECT_EQ(r.error().message, "id: must be 1-128 printable characters");
 }
@@ -633,12 +658,12 @@ TEST(DuplicateKeys, TopLevel) {
 }
 
 TEST(DuplicateKeys, NestedPathsAreNamed) {
-  expect_error(parse_instruction(
-                   R"({"id":"A","subject":{"phone":"1","name":"x","phone":"2"}})"),
+  expect_error(parse_instruction(R"({"id":"A","subject":{"phone":"1","name":"x","phone":"2"}})"),
                "subject.phone", "duplicate key");
-  expect_error(parse_instruction(
-                   R"({"id":"A","indicators":[{"kind":"url"},{"kind":"url","value":"v","kind":"ip"}]})"),
-               "indicators[1].kind", "duplicate key");
+  expect_error(
+      parse_instruction(
+          R"({"id":"A","indicators":[{"kind":"url"},{"kind":"url","value":"v","kind":"ip"}]})"),
+      "indicators[1].kind", "duplicate key");
   expect_error(parse_instruction(R"({"x":[[1,{"a":{"b":1,"b":2}}]]})"), "x[0][1].a.b",
                "duplicate key");
   // Same key in sibling objects is fine; a key repeated three times is reported once.
@@ -716,8 +741,9 @@ std::string item(std::string_view id) {
 }
 
 TEST(Batch, ArrayWithValidAndInvalidItems) {
-  const std::string body = "[" + item("A") + ", 42, {\"id\":\"B\",\"trigger\":\"nope\"}, \"s\", [], " +
-                           item("C") + ", null]";
+  const std::string body = "[" + item("A") +
+                           ", 42, {\"id\":\"B\",\"trigger\":\"nope\"}, \"s\", [], " + item("C") +
+                           ", null]";
   auto r = parse_batch(body);
   ASSERT_TRUE(r.has_value()) << r.error().message;
   ASSERT_EQ(r->size(), 7u);
@@ -781,8 +807,8 @@ TEST(Batch, ItemTooLarge) {
 }
 
 TEST(Ndjson, BlankLinesCrlfAndOneBadLine) {
-  const std::string body = item("A") + "\r\n\n   \n" + "{\"id\": \"broken\",\n" + item("C") +
-                           "\r\n[1]\n" + item("D");
+  const std::string body =
+      item("A") + "\r\n\n   \n" + "{\"id\": \"broken\",\n" + item("C") + "\r\n[1]\n" + item("D");
   for (Format f : {Format::kNdjson, Format::kAuto}) {
     auto r = parse_batch(body, f);
     ASSERT_TRUE(r.has_value()) << r.error().message;
@@ -862,7 +888,8 @@ TEST(NotJson, TopLevelScalar) {
 }
 
 TEST(Batch, HugeNumbersAreJustNumbers) {
-  auto r = parse_batch(minimal_with([](json::object&) {}).insert(1, "\"big\":1e999999,\"n\":123456789012345678901234567890,"));
+  auto r = parse_batch(minimal_with([](json::object&) {
+                       }).insert(1, "\"big\":1e999999,\"n\":123456789012345678901234567890,"));
   // Boost.JSON refuses exponents it cannot represent; either way nothing crashes and the
   // answer is a clear one.
   if (r.has_value()) {
