@@ -1,10 +1,13 @@
 // Feeds arbitrary bytes to the instruction parser in every body format. Beyond "no crash,
 // no sanitizer report", it checks the parser's own promises: accepted items carry their
-// exact input bytes, rejected items say why, and the item count respects the limit.
+// exact input bytes and parse again on their own, rejected items say why, and the item
+// count respects the limit.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "instruction/parser.h"
 
@@ -27,6 +30,9 @@ void check(std::string_view body,
       // raw is a substring of the body, and the id was read from it.
       if (raw.empty() || body.find(raw) == std::string_view::npos) std::abort();
       if (item.id != item.instruction->id) std::abort();
+      // An accepted item stands on its own.
+      auto again = quanzu::instruction::parse_instruction(raw, limits);
+      if (!again.has_value() || again->raw != raw) std::abort();
     } else if (item.instruction.error().fields.empty()) {
       std::abort();
     }
@@ -35,6 +41,7 @@ void check(std::string_view body,
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): the name is libFuzzer's.
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
   Limits small;

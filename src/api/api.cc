@@ -192,6 +192,15 @@ void Api::handle(Request&& request, std::shared_ptr<Exchange> exchange) {
     if (method != http::verb::get) return method_not_allowed("GET");
     return stream(request, exchange);
   }
+  if (path == "/api/v1/rules/whatif") {
+    if (method != http::verb::post) return method_not_allowed("POST");
+    return rules_whatif(request, *exchange);
+  }
+  if (path == "/api/v1/rules") {
+    if (method == http::verb::get) return get_rules(*exchange);
+    if (method == http::verb::post) return post_rules(request, *exchange);
+    return method_not_allowed("GET, POST");
+  }
   if (path == "/healthz") return health(*exchange);
   if (path == "/metrics") {
     Response r;
@@ -206,6 +215,8 @@ void Api::handle(Request&& request, std::shared_ptr<Exchange> exchange) {
                                                  "GET /api/v1/cases/{id}",
                                                  "POST /api/v1/cases/{id}/events",
                                                  "GET /api/v1/stats", "GET /api/v1/stream",
+                                                 "GET /api/v1/rules", "POST /api/v1/rules",
+                                                 "POST /api/v1/rules/whatif",
                                                  "GET /healthz", "GET /metrics"}}};
     return answer(*exchange, json_response(200, index));
   }
@@ -408,6 +419,76 @@ void Api::stream(const Request& request, std::shared_ptr<Exchange> exchange) {
   count_status(metrics_, 200);
   auto sink = exchange->open_stream(std::move(head));
   stream_.attach(std::move(sink), last);
+}
+
+namespace {
+
+json::object effect_json(const grading::Effect& e) {
+  using Kind = grading::Effect::Kind;
+  switch (e.kind) {
+    case Kind::kSet: return {{"set", instruction::name(e.level)}};
+    case Kind::kRaise: return {{"raise", e.steps}};
+    case Kind::kFloor: return {{"floor", instruction::name(e.level)}};
+    case Kind::kCap: return {{"cap", instruction::name(e.level)}};
+    case Kind::kFloorUpstream: return {{"floor", "upstream"}};
+  }
+  return {};
+}
+
+}  // namespace
+
+void Api::get_rules(Exchange& exchange) {
+  if (!rules_) return answer(exchange, error_response(404, "no rules are configured"));
+  const auto current = rules_->current();
+  json::array rules;
+  for (const auto& r : current->rules) {
+    rules.push_back(json::object{{"id", r.id},
+                                 {"description", r.description},
+                                 {"line", r.line},
+                                 {"effect", effect_json(r.effect)}});
+  }
+  json::object body{{"version", current->version},
+                    {"source", rules_->source_name()},
+                    {"default_level", instruction::name(current->default_level)},
+                    {"uses_history", current->uses_history()},
+                    {"rules", std::move(rules)},
+                    {"text", rules_->source_text()}};
+  answer(exchange, json_response(200, body));
+}
+
+void Api::post_rules(Request& request, Exchange& exchange) {
+  if (!save_rules_) return answer(exchange, error_response(404, "rules cannot be changed here"));
+  auto saved = save_rules_(request.body());
+  if (!saved) return answer(exchange, error_response(saved.error()));
+  answer(exchange, json_response(200, json::object{{"version", *saved}, {"status", "active"}}));
+}
+
+void Api::rules_whatif(Request& request, Exchange& exchange) {
+  const Target target = split_target(request.target());
+  const Millis now = clock_.now();
+  Millis since = now - 30LL * 86400000, until = now + 1;
+  std::vector<FieldError> errors;
+  size_t sample = 20;
+  for (const auto& [key, value] : target.query) {
+    if (key == "since" || key == "until") {
+      auto at = parse_instant(value, now);
+      if (!at) errors.push_back({key, "must be an RFC 3339 date-time or a duration like 30d"});
+      else (key == "since" ? since : until) = *at;
+    } else if (key == "sample") {
+      auto n = parse_int(value);
+      if (!n || *n < 0 || *n > 500) errors.push_back({key, "must be an integer from 0 to 500"});
+      else sample = static_cast<size_t>(*n);
+    } else {
+      errors.push_back({key, "is not a known parameter; use since, until, sample"});
+    }
+  }
+  if (!errors.empty()) return answer(exchange, error_response(fail_fields(std::move(errors)).value()));
+  auto draft = grading::load_rules(request.body(), "draft");
+  if (!draft) return answer(exchange, error_response(draft.error()));
+  const std::string current = rules_ ? rules_->current()->version : "";
+  auto report = cases::what_if(store_, *draft, current, since, until, sample, options_.utc_offset_minutes);
+  if (!report) return answer(exchange, error_response(report.error()));
+  answer(exchange, json_response(200, whatif_json(*report, options_.utc_offset_minutes)));
 }
 
 void Api::health(Exchange& exchange) {

@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "cases/service.h"
 #include "geo/jurisdictions.h"
+#include "grading/active_rules.h"
 #include "instruction/parser.h"
 #include "store/store.h"
 
@@ -36,6 +37,13 @@ class Api {
   // Gauges of the transport, for /metrics.
   void set_server(const HttpServer* server) { server_ = server; }
   ApiMetrics& metrics() { return metrics_; }
+  // Serves GET /api/v1/rules from `rules`; POST /api/v1/rules hands the text to `save`,
+  // which validates, persists and activates it (answering the new version or why not).
+  using SaveRules = std::function<Result<std::string>(const std::string& text)>;
+  void set_rules(const grading::ActiveRules* rules, SaveRules save) {
+    rules_ = rules;
+    save_rules_ = std::move(save);
+  }
 
  private:
   void ingest(Request& request, std::shared_ptr<Exchange> exchange);
@@ -45,6 +53,9 @@ class Api {
   void stats(const Request& request, Exchange& exchange);
   void stream(const Request& request, std::shared_ptr<Exchange> exchange);
   void health(Exchange& exchange);
+  void get_rules(Exchange& exchange);
+  void post_rules(Request& request, Exchange& exchange);
+  void rules_whatif(Request& request, Exchange& exchange);
   void answer(Exchange& exchange, Response response);
 
   cases::CaseService& service_;
@@ -55,6 +66,8 @@ class Api {
   ApiOptions options_;
   ApiMetrics metrics_;
   const HttpServer* server_ = nullptr;
+  const grading::ActiveRules* rules_ = nullptr;
+  SaveRules save_rules_;
   Millis started_at_;
 };
 

@@ -118,6 +118,47 @@ json::object stats_json(const store::Stats& s, const geo::StationDirectory& stat
   return o;
 }
 
+json::object whatif_json(const cases::WhatIfReport& r, int offset) {
+  auto counts = [](const std::map<std::string, std::int64_t>& m) {
+    json::object o;
+    for (const auto& [k, v] : m) o[k] = v;
+    return o;
+  };
+  auto strings = [](const std::vector<std::string>& v) {
+    json::array a;
+    for (const auto& s : v) a.emplace_back(s);
+    return a;
+  };
+  json::object stations;
+  for (const auto& [code, impact] : r.by_station) {
+    stations[code.empty() ? "unrouted" : code] =
+        json::object{{"before", counts(impact.before)}, {"after", counts(impact.after)}};
+  }
+  json::array sample;
+  for (const auto& c : r.sample) {
+    sample.push_back(json::object{{"case_id", c.case_id},
+                                  {"instruction_id", c.instruction_id},
+                                  {"station", c.station.empty() ? json::value(nullptr) : json::value(c.station)},
+                                  {"from", instruction::name(c.from)},
+                                  {"to", instruction::name(c.to)},
+                                  {"reasons_before", strings(c.reasons_before)},
+                                  {"reasons_after", strings(c.reasons_after)}});
+  }
+  return json::object{{"current_version", r.current_version},
+                      {"draft_version", r.draft_version},
+                      {"since", format_rfc3339(r.since, offset)},
+                      {"until", format_rfc3339(r.until, offset)},
+                      {"cases", r.cases},
+                      {"changed", r.changed},
+                      {"raised", r.raised},
+                      {"lowered", r.lowered},
+                      {"by_level_before", counts(r.by_level_before)},
+                      {"by_level_after", counts(r.by_level_after)},
+                      {"transitions", counts(r.transitions)},
+                      {"by_station", std::move(stations)},
+                      {"sample", std::move(sample)}};
+}
+
 std::string sse_message(const store::Change& change, int offset) {
   json::object data{{"seq", change.seq},
                     {"kind", change.kind},

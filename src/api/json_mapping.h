@@ -10,6 +10,7 @@
 
 #include "base/result.h"
 #include "cases/lifecycle.h"
+#include "cases/whatif.h"
 #include "geo/jurisdictions.h"
 #include "store/store.h"
 
@@ -24,6 +25,8 @@ std::string sse_message(const store::Change& change, int utc_offset_minutes);
 
 // Reads a POST /cases/{id}/events body. Errors name the field.
 Result<cases::EventRequest> parse_event_request(std::string_view body);
+
+boost::json::object whatif_json(const cases::WhatIfReport& report, int utc_offset_minutes);
 
 // Whole yuan as integers ("300"), otherwise decimals.
 boost::json::value cny(std::int64_t fen);

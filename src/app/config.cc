@@ -51,6 +51,7 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
       {"server", {"listen", "threads", "body_limit_bytes", "max_batch_items"}},
       {"store", {"data_dir"}},
       {"jurisdictions", {"districts", "stations_per_district"}},
+      {"grading", {"rules"}},
       {"time", {"utc_offset_minutes"}},
       {"demo", {"rate_per_minute", "seed", "malformed", "simulate_handling"}},
   };
@@ -58,7 +59,7 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
     auto section = kKnown.find(std::string(key.str()));
     if (section == kKnown.end() || !node.is_table()) {
       errors.push_back(where(path, node.source()) + ": unknown section [" + std::string(key.str()) +
-                       "]; known: server, store, jurisdictions, time, demo");
+                       "]; known: server, store, jurisdictions, grading, time, demo");
       continue;
     }
     for (const auto& [sub, value] : *node.as_table()) {
@@ -108,6 +109,7 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
   integer("server", "max_batch_items", into.max_batch_items, 1, 1000000);
   string("store", "data_dir", into.data_dir);
   string("jurisdictions", "districts", into.districts_file);
+  string("grading", "rules", into.rules_file);
   integer("jurisdictions", "stations_per_district", into.stations_per_district, 1, 50);
   integer("time", "utc_offset_minutes", into.utc_offset_minutes, -720, 840);
   if (const toml::node* node = root.at_path("demo.rate_per_minute").node()) {
@@ -129,9 +131,10 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
   return true;
 }
 
-std::string default_districts_file() {
+namespace {
+
+std::string shipped_file(const char* name, const char* source_subdir) {
   namespace fs = std::filesystem;
-  const char* name = "chongqing-districts.geojson";
   if (const char* dir = std::getenv("QUANZU_SHARE_DIR")) return (fs::path(dir) / name).string();
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
@@ -139,7 +142,18 @@ std::string default_districts_file() {
     fs::path installed = exe.parent_path().parent_path() / "share" / "quanzu" / name;
     if (fs::exists(installed)) return installed.string();
   }
-  return (fs::path(QUANZU_SOURCE_DIR) / "data" / name).string();
+  return (fs::path(QUANZU_SOURCE_DIR) / source_subdir / name).string();
+}
+
+}  // namespace
+
+std::string default_districts_file() { return shipped_file("chongqing-districts.geojson", "data"); }
+
+std::string default_rules_file() { return shipped_file("rules.toml", "config"); }
+
+std::string rules_file(const Config& config) {
+  if (!config.rules_file.empty()) return config.rules_file;
+  return (std::filesystem::path(config.data_dir) / "rules.toml").string();
 }
 
 }  // namespace quanzu::app

@@ -16,6 +16,7 @@ struct Config {
   std::uint64_t max_batch_items = 10000;
   std::string data_dir = "./quanzu-data";
   std::string districts_file;                       // empty: the copy shipped with quanzu
+  std::string rules_file;  // empty: DATA_DIR/rules.toml, made from the shipped defaults
   int stations_per_district = 3;
   int utc_offset_minutes = 480;
   // demo only
@@ -35,5 +36,9 @@ Result<bool> parse_listen(const std::string& text, Config& into);
 // The shipped districts GeoJSON: $QUANZU_SHARE_DIR, then next to the binary
 // (../share/quanzu), then the source tree this binary was built from.
 std::string default_districts_file();
+// The shipped default grading rules (rules.toml), found the same way.
+std::string default_rules_file();
+// The rules file in force: config.rules_file, else DATA_DIR/rules.toml.
+std::string rules_file(const Config& config);
 
 }  // namespace quanzu::app

@@ -1,5 +1,7 @@
 #include "app/demo.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <iostream>
@@ -117,8 +119,8 @@ int run_demo(const Config& config) {
             << "  health:  " << p.url() << "/healthz   metrics: " << p.url() << "/metrics\n"
             << "  store:   " << config.data_dir << "/quanzu.sqlite\n"
             << "  feed:    ~" << config.demo_rate_per_minute << " instructions/minute (day/night rhythm, bursts), seed " << seed << "\n"
+            << "  rules:   " << p.rules().current()->version << " from " << p.rules().source_name() << " (edit it, then kill -HUP " << getpid() << ")\n"
             << "Provisional behaviour until those capabilities land:\n"
-            << "  grading: the instruction's upstream_level, else medium\n"
             << "  routing: the district (adcode) -> its first station; no adcode -> unrouted\n"
             << "  handling: simulated station operators record calls and outcomes; no SMS or robocalls are sent\n"
             << "Press Ctrl-C to stop." << std::endl;

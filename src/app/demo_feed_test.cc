@@ -36,6 +36,7 @@ constexpr Millis kStart = 1701224760000;
 std::vector<std::string> generate(std::uint64_t seed, int n, bool with_errors = false) {
   DemoFeed feed(directory(), seed);
   std::vector<std::string> out;
+  out.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) out.push_back(feed.next(kStart + Millis{i} * 43'000, with_errors));
   return out;
 }

@@ -59,8 +59,13 @@ int run_ingest(const Config& config, const IngestOptions& options) {
     std::cerr << "quanzu ingest: " << store.error().message << "\n";
     return 1;
   }
+  auto rules = load_active_rules(config);
+  if (!rules) {
+    std::cerr << "quanzu ingest: " << rules.error().message << "\n";
+    return 1;
+  }
   SystemClock clock;
-  cases::CaseService service(**store, *stations, clock);
+  cases::CaseService service(**store, *stations, **rules, clock, config.utc_offset_minutes);
 
   const bool tty = isatty(STDERR_FILENO);
   const size_t total = parsed->size();

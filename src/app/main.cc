@@ -11,6 +11,7 @@
 #include "app/demo.h"
 #include "app/ingest_command.h"
 #include "app/platform.h"
+#include "app/rules_command.h"
 
 namespace {
 
@@ -25,6 +26,8 @@ constexpr const char* kUsage =
     "  serve          run the platform (HTTP API) on the embedded store\n"
     "  demo           serve with a simulated upstream feed and simulated operators\n"
     "  ingest FILE    load a JSON or NDJSON file of instructions into a data directory\n"
+    "  rules check FILE | rules whatif DRAFT\n"
+    "                 validate a grading rules file; show what a draft would change\n"
     "  version        print the version\n"
     "\n"
     "Run 'quanzu COMMAND --help' for a command's options.\n";
@@ -62,6 +65,20 @@ constexpr const char* kIngestUsage =
     "are reported with the field at fault. Shows a progress bar on a terminal.\n"
     "Exit status: 0 all stored, 2 some items rejected (the others stored), 1 failure.\n";
 
+constexpr const char* kRulesUsage =
+    "usage: quanzu rules check FILE\n"
+    "       quanzu rules whatif DRAFT [--since 30d] [--until TIME] [--sample N] [--data DIR]\n"
+    "                                 [--config FILE]\n"
+    "\n"
+    "check:  validates a grading rules file (TOML) and lists its rules, or prints every\n"
+    "        problem as FILE:LINE: message. Exit status 0 good, 1 refused.\n"
+    "whatif: re-grades the instructions stored in DIR (created since --since: an RFC 3339\n"
+    "        time or a duration back from now) with DRAFT and prints how many cases would\n"
+    "        change level, between which levels, each station's high+extreme workload, and\n"
+    "        a sample of changed cases with both explanations. Changes nothing.\n"
+    "The rules in force live in DIR/rules.toml (or [grading] rules in the config file);\n"
+    "edit it and send SIGHUP to the server, or POST it to /api/v1/rules.\n";
+
 struct Args {
   std::vector<std::string> positional;
   std::map<std::string, std::string> options;  // "--data" -> "DIR"; flags -> ""
@@ -71,7 +88,7 @@ struct Args {
 bool takes_value(const std::string& name) {
   static const std::vector<std::string> kWithValue{"--config", "--listen", "--data", "--districts",
                                                    "--threads", "--rate", "--seed", "--format",
-                                                   "--batch"};
+                                                   "--batch", "--since", "--until", "--sample"};
   for (const auto& n : kWithValue) {
     if (n == name) return true;
   }
@@ -170,6 +187,7 @@ int main(int argc, char** argv) {
   const char* usage = command == "serve" ? kServeUsage
                       : command == "demo" ? kDemoUsage
                       : command == "ingest" ? kIngestUsage
+                      : command == "rules"  ? kRulesUsage
                                             : nullptr;
   if (!usage) {
     std::cerr << "quanzu: unknown command '" << command << "'\n\n" << kUsage;
@@ -221,6 +239,35 @@ int main(int argc, char** argv) {
     if (args.options.count("--no-malformed")) config.demo_malformed = false;
     if (args.options.count("--no-handling")) config.demo_simulate_handling = false;
     return quanzu::app::run_demo(config);
+  }
+
+  if (command == "rules") {
+    const std::string verb = args.positional.empty() ? "" : args.positional[0];
+    if (verb == "check") {
+      if (!check_known(args, {}, error)) return usage_error(command, error, usage);
+      if (args.positional.size() != 2) return usage_error(command, "give exactly one FILE", usage);
+      return quanzu::app::run_rules_check(args.positional[1]);
+    }
+    if (verb == "whatif") {
+      if (!check_known(args, {"--config", "--data", "--since", "--until", "--sample"}, error)) {
+        return usage_error(command, error, usage);
+      }
+      if (args.positional.size() != 2) return usage_error(command, "give exactly one DRAFT file", usage);
+      if (!apply_common(args, config, error)) return usage_error(command, error, usage);
+      quanzu::app::WhatIfOptions options;
+      options.draft = args.positional[1];
+      if (auto it = args.options.find("--since"); it != args.options.end()) options.since = it->second;
+      if (auto it = args.options.find("--until"); it != args.options.end()) options.until = it->second;
+      if (auto it = args.options.find("--sample"); it != args.options.end()) {
+        try {
+          options.sample = std::stoul(it->second);
+        } catch (...) {
+          return usage_error(command, "--sample must be a non-negative integer", usage);
+        }
+      }
+      return quanzu::app::run_rules_whatif(config, options);
+    }
+    return usage_error(command, "say 'check' or 'whatif'", usage);
   }
 
   // ingest

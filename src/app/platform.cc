@@ -22,6 +22,64 @@ Result<geo::StationDirectory> load_stations(const Config& config) {
   return geo::StationDirectory::synthetic(std::move(*districts), config.stations_per_district);
 }
 
+namespace {
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(Code::kInvalid, "cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<grading::ActiveRules>> load_active_rules(const Config& config) {
+  const std::string path = rules_file(config);
+  std::error_code ec;
+  if (config.rules_file.empty() && !std::filesystem::exists(path, ec)) {
+    std::filesystem::create_directories(config.data_dir, ec);
+    std::filesystem::copy_file(default_rules_file(), path, ec);
+    if (ec) {
+      return fail(Code::kUnavailable, "cannot create " + path + " from " + default_rules_file() +
+                                          ": " + ec.message());
+    }
+  }
+  auto text = read_file(path);
+  if (!text) return tl::unexpected(text.error());
+  auto rules = grading::load_rules(*text, path);
+  if (!rules) return fail(Code::kInvalid, "rules file refused:\n" + rules.error().message);
+  return std::make_unique<grading::ActiveRules>(std::move(*rules), *text, path);
+}
+
+Result<std::string> save_and_activate_rules(grading::ActiveRules& rules, const std::string& path,
+                                            const std::string& text) {
+  auto checked = grading::load_rules(text, path);
+  if (!checked) return tl::unexpected(checked.error());
+  const std::string temp = path + ".new";
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) return fail(Code::kUnavailable, "cannot write " + temp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) return fail(Code::kUnavailable, "cannot replace " + path + ": " + ec.message());
+  auto active = rules.replace(text, path);
+  if (!active) return tl::unexpected(active.error());
+  return (*active)->version;
+}
+
+Result<std::string> Platform::reload_rules() {
+  const std::string path = rules_file(config_);
+  auto text = read_file(path);
+  if (!text) return tl::unexpected(text.error());
+  auto active = rules_->replace(*text, path);
+  if (!active) return tl::unexpected(active.error());
+  return (*active)->version;
+}
+
 Result<std::unique_ptr<store::sqlite::SqliteStore>> open_store(const Config& config) {
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
@@ -37,10 +95,14 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config) {
   auto stations = load_stations(config);
   if (!stations) return tl::unexpected(stations.error());
   p->stations_ = std::move(*stations);
+  auto rules = load_active_rules(config);
+  if (!rules) return tl::unexpected(rules.error());
+  p->rules_ = std::move(*rules);
   auto store = open_store(config);
   if (!store) return tl::unexpected(store.error());
   p->store_ = std::move(*store);
-  p->service_ = std::make_unique<cases::CaseService>(*p->store_, p->stations_, p->clock_);
+  p->service_ = std::make_unique<cases::CaseService>(*p->store_, p->stations_, *p->rules_, p->clock_,
+                                                     config.utc_offset_minutes);
   p->stream_ = std::make_unique<api::LiveStream>(*p->store_, config.utc_offset_minutes);
   p->store_->set_change_listener(
       [stream = p->stream_.get()](const std::vector<store::Change>& changes) {
@@ -51,6 +113,10 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config) {
   options.limits.max_items = config.max_batch_items;
   p->api_ = std::make_unique<api::Api>(*p->service_, *p->store_, p->stations_, *p->stream_,
                                        p->clock_, options);
+  p->api_->set_rules(p->rules_.get(), [rules = p->rules_.get(), path = rules_file(config)](
+                                          const std::string& text) {
+    return save_and_activate_rules(*rules, path, text);
+  });
   api::ServerOptions server_options;
   server_options.body_limit = config.body_limit_bytes;
   p->server_ = std::make_unique<api::HttpServer>(
@@ -74,7 +140,9 @@ Platform::~Platform() {
   if (server_) server_->stop();
   io_.stop();
   for (auto& t : threads_) t.join();
-  // The store is destroyed after the threads: its destructor writes what is still queued.
+  // The store goes first, while the io_context it posts answers to and the live stream it
+  // publishes to still exist: its destructor writes what is still queued.
+  store_.reset();
 }
 
 std::string Platform::url() const {
@@ -95,9 +163,21 @@ void Platform::schedule_heartbeat() {
 
 void Platform::run_until_signal() {
   boost::asio::io_context signals_io;
-  boost::asio::signal_set signals(signals_io, SIGINT, SIGTERM);
+  boost::asio::signal_set signals(signals_io, SIGINT, SIGTERM, SIGHUP);
   int received = 0;
-  signals.async_wait([&](boost::system::error_code, int signal) { received = signal; });
+  std::function<void(boost::system::error_code, int)> on_signal =
+      [&](boost::system::error_code ec, int signal) {
+        if (ec) return;
+        if (signal != SIGHUP) {
+          received = signal;
+          return;
+        }
+        auto reloaded = reload_rules();
+        if (reloaded) std::cerr << "quanzu: SIGHUP: rules " << *reloaded << " in force\n";
+        else std::cerr << "quanzu: SIGHUP: rules file refused, the previous rules stay:\n" << reloaded.error().message << "\n";
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
   signals_io.run();
   std::cerr << "quanzu: signal " << received << ", stopping\n";
   server_->stop();

@@ -16,12 +16,22 @@
 #include "base/clock.h"
 #include "cases/service.h"
 #include "geo/jurisdictions.h"
+#include "grading/active_rules.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace quanzu::app {
 
 // Loads the districts file and makes the deployment's stations.
 Result<geo::StationDirectory> load_stations(const Config& config);
+
+// The grading rules in force: rules_file(config), created from the shipped defaults when
+// it is the data directory's and does not exist yet.
+Result<std::unique_ptr<grading::ActiveRules>> load_active_rules(const Config& config);
+
+// Validates `text` as rules, writes it to `path` atomically (temp file + rename) and makes it
+// current. A bad text changes nothing.
+Result<std::string> save_and_activate_rules(grading::ActiveRules& rules, const std::string& path,
+                                            const std::string& text);
 
 // Opens the embedded store in config.data_dir (created when missing).
 Result<std::unique_ptr<store::sqlite::SqliteStore>> open_store(const Config& config);
@@ -38,8 +48,11 @@ class Platform {
   store::CaseStore& store() { return *store_; }
   const geo::StationDirectory& stations() const { return stations_; }
   const Clock& clock() const { return clock_; }
+  grading::ActiveRules& rules() { return *rules_; }
+  // Re-reads the rules file (as on SIGHUP); the old rules stay if the file is bad.
+  Result<std::string> reload_rules();
 
-  // Serves until SIGINT or SIGTERM, then stops accepting, lets in-flight writes finish
+  // Serves until SIGINT or SIGTERM (SIGHUP reloads the rules file), then stops accepting, lets in-flight writes finish
   // (at most a few seconds) and returns.
   void run_until_signal();
 
@@ -50,6 +63,7 @@ class Platform {
   Config config_;
   SystemClock clock_;
   geo::StationDirectory stations_;
+  std::unique_ptr<grading::ActiveRules> rules_;
   std::unique_ptr<store::sqlite::SqliteStore> store_;
   std::unique_ptr<cases::CaseService> service_;
   std::unique_ptr<api::LiveStream> stream_;

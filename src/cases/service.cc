@@ -2,17 +2,26 @@
 
 #include <boost/json.hpp>
 
+#include <unordered_map>
+
 #include "base/ids.h"
-#include "grading/provisional_grader.h"
+#include "grading/grader.h"
 
 namespace quanzu::cases {
 
 CaseService::CaseService(store::CaseStore& store, const geo::StationDirectory& stations,
-                         const Clock& clock)
-    : store_(store), stations_(stations), clock_(clock) {}
+                         const grading::ActiveRules& rules, const Clock& clock,
+                         int utc_offset_minutes)
+    : store_(store),
+      stations_(stations),
+      rules_(rules),
+      clock_(clock),
+      utc_offset_minutes_(utc_offset_minutes) {}
 
-store::NewCase CaseService::make_case(const instruction::Instruction& in, Millis now) const {
-  const grading::Grade grade = grading::grade_provisional(in);
+store::NewCase CaseService::make_case(const instruction::Instruction& in,
+                                      const grading::RuleSet& rules,
+                                      const grading::HistoryFacts& history, Millis now) const {
+  const grading::Grade grade = grading::grade(rules, in, history, utc_offset_minutes_);
   store::NewCase out;
   Case& c = out.kase;
   c.id = new_case_id(now);
@@ -55,6 +64,9 @@ store::NewCase CaseService::make_case(const instruction::Instruction& in, Millis
   for (const auto& r : c.reasons) reasons.emplace_back(r);
   data["reasons"] = std::move(reasons);
   data["rules_version"] = c.rules_version;
+  if (history.previous_warning_at) {
+    data["previous_warning_issued_at"] = format_rfc3339(*history.previous_warning_at, utc_offset_minutes_);
+  }
   data["status"] = name(c.status);
   data["routing_method"] = c.routing_method;
   if (c.station) data["station"] = c.station->code;
@@ -73,9 +85,26 @@ store::NewCase CaseService::make_case(const instruction::Instruction& in, Millis
 void CaseService::ingest(std::vector<instruction::Instruction> batch,
                          store::Done<std::vector<store::IngestOutcome>> done) {
   const Millis now = clock_.now();
+  const auto rules = rules_.current();
+  const bool history = rules->uses_history();
+  // Earlier instructions of this batch count as history for later ones.
+  std::unordered_map<std::string_view, Millis> batch_phones;
   std::vector<store::NewCase> cases;
   cases.reserve(batch.size());
-  for (const auto& in : batch) cases.push_back(make_case(in, now));
+  for (const auto& in : batch) {
+    grading::HistoryFacts facts;
+    if (history) {
+      if (auto last = store_.last_warning_for_phone(in.subject.phone); last && *last) {
+        facts.previous_warning_at = *last;
+      }
+      if (auto it = batch_phones.find(in.subject.phone); it != batch_phones.end()) {
+        facts.previous_warning_at = std::max(facts.previous_warning_at.value_or(it->second), it->second);
+      }
+      auto& seen = batch_phones[in.subject.phone];
+      seen = std::max(seen, in.issued_at);
+    }
+    cases.push_back(make_case(in, *rules, facts, now));
+  }
   store_.ingest(std::move(cases), std::move(done));
 }
 

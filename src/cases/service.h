@@ -9,6 +9,8 @@
 #include "base/clock.h"
 #include "cases/lifecycle.h"
 #include "geo/jurisdictions.h"
+#include "grading/active_rules.h"
+#include "grading/grader.h"
 #include "instruction/instruction.h"
 #include "store/store.h"
 
@@ -16,9 +18,9 @@ namespace quanzu::cases {
 
 class CaseService {
  public:
-  // All three must outlive the service.
+  // All four must outlive the service.
   CaseService(store::CaseStore& store, const geo::StationDirectory& stations,
-              const Clock& clock);
+              const grading::ActiveRules& rules, const Clock& clock, int utc_offset_minutes = 480);
 
   // Grades and routes each instruction and stores it as a new case, unless its id is
   // already stored. Outcomes in input order, after they are durable.
@@ -29,13 +31,16 @@ class CaseService {
   void record(std::string case_id, EventRequest request, std::string actor,
               store::Done<Case> done);
 
-  // The case a new instruction becomes (exposed for tests and the what-if of later days).
-  store::NewCase make_case(const instruction::Instruction& instruction, Millis now) const;
+  // The case a new instruction becomes, graded with `rules` and what history says.
+  store::NewCase make_case(const instruction::Instruction& instruction, const grading::RuleSet& rules,
+                           const grading::HistoryFacts& history, Millis now) const;
 
  private:
   store::CaseStore& store_;
   const geo::StationDirectory& stations_;
+  const grading::ActiveRules& rules_;
   const Clock& clock_;
+  const int utc_offset_minutes_;
 };
 
 }  // namespace quanzu::cases

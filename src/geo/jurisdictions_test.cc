@@ -166,7 +166,7 @@ struct BadCase {
 };
 
 TEST(LoadDistricts, BadInputsGiveClearErrors) {
-  auto with_feature = [](std::string properties, std::string geometry) {
+  auto with_feature = [](const std::string& properties, const std::string& geometry) {
     return feature_collection(R"({"type":"Feature","properties":)" + properties +
                               R"(,"geometry":)" + geometry + "}");
   };
@@ -314,7 +314,7 @@ TEST(StationDirectory, GroupsGivenStationsByDistrict) {
       {"500105", "江北区", {0.5, 0.5}, {square(0, 0, 1, 1)}},
       {"500103", "渝中区", {2.5, 0.5}, {square(2, 0, 3, 1)}},
   };
-  auto station = [](std::string code, std::string adcode) {
+  auto station = [](const std::string& code, const std::string& adcode) {
     return StationInfo{cases::Station{code, code + "所", adcode}, {}};
   };
   StationDirectory directory(districts, {station("石门", "500105"), station("解放碑", "500103"),

@@ -136,7 +136,12 @@ class TreeHandler {
   static constexpr size_t max_key_size = json::string::max_size();
   static constexpr size_t max_string_size = json::string::max_size();
 
-  explicit TreeHandler(size_t max_depth) : max_depth_(max_depth) {}
+  explicit TreeHandler(size_t max_depth)
+      : max_depth_(max_depth), stack_(json::storage_ptr(), stack_buffer_, sizeof stack_buffer_) {
+    frames_.reserve(16);
+    key_refs_.reserve(64);
+    key_text_.reserve(512);
+  }
 
   // Prepares for a new document whose values are allocated from `storage`.
   void start(json::storage_ptr storage) {
@@ -194,7 +199,8 @@ class TreeHandler {
   }
   bool on_key(json::string_view s, size_t, json::error_code&) {
     append_key(s);
-    key_refs_.push_back(KeyRef{key_start_, key_text_.size() - key_start_});
+    const std::string_view k = std::string_view(key_text_).substr(key_start_);
+    key_refs_.push_back(KeyRef{key_start_, k.size(), fnv1a(k)});
     key_open_ = false;
     ++frames_.back().count;
     stack_.push_key(s);
@@ -238,6 +244,7 @@ class TreeHandler {
   struct KeyRef {
     size_t offset;
     size_t size;
+    std::uint32_t hash;  // compared before the bytes
   };
 
   std::string_view key(size_t i) const {
@@ -301,7 +308,9 @@ class TreeHandler {
     if (end - first <= 16) {
       for (size_t i = first + 1; i < end; ++i) {
         size_t earlier = 0;
-        for (size_t j = first; j < i; ++j) earlier += key(j) == key(i) ? 1 : 0;
+        for (size_t j = first; j < i; ++j) {
+          earlier += key_refs_[j].hash == key_refs_[i].hash && key(j) == key(i) ? 1 : 0;
+        }
         if (earlier == 1) report_duplicate(key(i));
       }
       return;
@@ -317,8 +326,16 @@ class TreeHandler {
     }
   }
 
+  static std::uint32_t fnv1a(std::string_view s) {
+    std::uint32_t h = 2166136261u;
+    for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    return h;
+  }
+
   size_t max_depth_;
   json::storage_ptr storage_;
+  // Holds the values under construction; spills to the heap only for large items.
+  alignas(std::max_align_t) unsigned char stack_buffer_[4096];
   json::value_stack stack_;
   std::vector<Frame> frames_;
   std::vector<KeyRef> key_refs_;
@@ -855,7 +872,11 @@ ParsedItem parse_known_json(ItemParser& parser, std::string_view text, const Lim
 }
 
 Result<std::vector<ParsedItem>> invalid_body(std::string_view body, size_t offset,
-                                             const json::error_code& ec) {
+                                             const json::error_code& ec, const Limits& limits) {
+  if (ec == json::error::too_deep) {
+    return fail(Code::kInvalid, "body is nested deeper than " + std::to_string(body_depth(limits)) +
+                                    " levels at " + where(body, offset));
+  }
   return fail(Code::kInvalid, "not JSON: " + describe(ec) + " at " + where(body, offset));
 }
 
@@ -868,6 +889,7 @@ Result<std::vector<ParsedItem>> parse_ndjson(ItemParser& parser, std::string_vie
                                              const Limits& limits) {
   struct Line {
     size_t number;
+    size_t indent;  // bytes of whitespace before text
     std::string_view text;
   };
   std::vector<Line> lines;
@@ -876,10 +898,11 @@ Result<std::vector<ParsedItem>> parse_ndjson(ItemParser& parser, std::string_vie
     size_t end = body.find('\n', pos);
     if (end == std::string_view::npos) end = body.size();
     ++number;
-    const std::string_view text = trim(body.substr(pos, end - pos));
+    size_t indent = 0;
+    const std::string_view text = trim(body.substr(pos, end - pos), &indent);
     if (!text.empty()) {
       if (lines.size() == limits.max_items) return too_many(limits);
-      lines.push_back(Line{number, text});
+      lines.push_back(Line{number, indent, text});
     }
     pos = end + 1;
   }
@@ -920,7 +943,7 @@ Result<std::vector<ParsedItem>> parse_ndjson(ItemParser& parser, std::string_vie
     }
     if (bad) {
       std::string message = prefix() + "invalid JSON: " + describe(bad->ec) + " at column " +
-                            std::to_string(bad->offset + 1);
+                            std::to_string(line.indent + bad->offset + 1);
       if (first_error.empty()) first_error = message;
       items.push_back(ParsedItem{{}, reject("", std::move(message))});
     } else {
@@ -934,7 +957,7 @@ Result<std::vector<ParsedItem>> parse_ndjson(ItemParser& parser, std::string_vie
   return items;
 }
 
-// Spans of the elements of `array_text`, which must be a syntactically valid JSON array.
+// Spans of the elements of `a`, which must be a syntactically valid JSON array.
 Result<std::vector<std::string_view>> element_spans(std::string_view a, const Limits& limits) {
   std::vector<std::string_view> spans;
   size_t i = 1;  // past '['
@@ -1009,7 +1032,7 @@ Result<std::vector<ParsedItem>> parse_body(std::string_view body, Format format,
       }
       case ItemParser::Status::kNotJson:
         if (parser.error() != json::error::extra_data) {
-          return invalid_body(body, lead + parser.error_offset(), parser.error());
+          return invalid_body(body, lead + parser.error_offset(), parser.error(), limits);
         }
         break;
       case ItemParser::Status::kTooDeep:
@@ -1021,7 +1044,7 @@ Result<std::vector<ParsedItem>> parse_body(std::string_view body, Format format,
   if (check.ec == json::error::extra_data && format == Format::kAuto) {
     return parse_ndjson(parser, body, limits);
   }
-  if (check.ec) return invalid_body(body, lead + check.offset, check.ec);
+  if (check.ec) return invalid_body(body, lead + check.offset, check.ec, limits);
 
   std::vector<ParsedItem> items;
   if (text.front() == '{') {

@@ -37,10 +37,16 @@ struct ParsedItem {
 // kAuto: a body whose first value is followed by more values on later lines is NDJSON.
 // Fails with kInvalid (message says where) when the body is not JSON / not NDJSON of
 // objects, with kTooLarge when it holds more than limits.max_items items.
+// In NDJSON a line that is not JSON rejects only its item ("line N: invalid JSON: ..."),
+// unless no line is JSON. An item over max_item_bytes or nested deeper than max_depth, a
+// duplicate key anywhere, or an array element that is not an object rejects that item; a
+// body nested deeper than max(max_depth + 1, 128) levels fails as a whole (kInvalid).
 Result<std::vector<ParsedItem>> parse_batch(std::string_view body, Format format = Format::kAuto,
                                             const Limits& limits = {});
 
-// Validates one JSON object text as an instruction (raw = the text).
+// Validates one JSON object text as an instruction (raw = the text without surrounding
+// whitespace). Fails with kTooLarge over limits.max_item_bytes, with kInvalid and no field
+// errors when the text is not one JSON value, and with kInvalid and field errors otherwise.
 Result<Instruction> parse_instruction(std::string_view object_text, const Limits& limits = {});
 
 }  // namespace quanzu::instruction

@@ -723,7 +723,8 @@ TEST(Depth, AbsurdNestingFailsTheBody) {
   std::string obj = "{\"a\":" + std::string(5000, '[') + std::string(5000, ']') + "}";
   auto o = parse_batch(obj);
   ASSERT_FALSE(o.has_value());
-  EXPECT_NE(o.error().message.find("nesting"), std::string::npos) << o.error().message;
+  EXPECT_NE(o.error().message.find("nested deeper than 128 levels at line 1"), std::string::npos)
+      << o.error().message;
   // Within the body bound but beyond the item bound: only the item is rejected.
   std::string deepish = "{\"a\":" + std::string(60, '[') + std::string(60, ']') + "}";
   auto d = parse_batch(deepish);
@@ -824,6 +825,13 @@ TEST(Ndjson, BlankLinesCrlfAndOneBadLine) {
     EXPECT_EQ((*r)[3].instruction.error().fields.at(0).message, "must be a JSON object");
     EXPECT_EQ((*r)[4].id, "D");
   }
+}
+
+TEST(Ndjson, BadLineErrorNamesLineAndColumn) {
+  auto r = parse_batch(item("A") + "\n\n  {\"id\": x}\n", Format::kNdjson);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->size(), 2u);
+  expect_error((*r)[1].instruction, "", "line 3: invalid JSON: syntax error at column 10");
 }
 
 TEST(Ndjson, NoValidLineFailsTheBody) {

@@ -120,6 +120,14 @@ class CaseStore {
   // Changes with seq > after, oldest first, at most `limit`.
   virtual Result<std::vector<Change>> changes_since(std::int64_t after, size_t limit) = 0;
   virtual std::int64_t last_change_seq() = 0;
+  // When the latest stored warning for this phone was issued (only those issued before
+  // `before`, when given); nullopt if there is none.
+  virtual Result<std::optional<Millis>> last_warning_for_phone(
+      std::string_view phone, std::optional<Millis> before = std::nullopt) = 0;
+  // Cases created in [since, until) with their raw instructions, oldest first, after the
+  // given position (keyset on created_at, id), at most `limit`.
+  virtual Result<std::vector<cases::Case>> cases_with_instructions(
+      Millis since, Millis until, const std::optional<Cursor>& after, size_t limit) = 0;
 
   // Called on the writer thread after each successful commit with that commit's changes.
   // Set once, before the first write.

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,7 +44,10 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
-// A `quanzu serve` child process on 127.0.0.1, port 0.
+// A `quanzu serve` child process on 127.0.0.1, port 0. Its output goes to a fresh
+// `server-N.log` in the data directory. The child dies with the thread that started it
+// (PR_SET_PDEATHSIG), so a crashed test leaves no server behind: start it from a thread
+// that outlives it (the test's main thread).
 class ServerProcess {
  public:
   // Starts `binary serve --listen 127.0.0.1:0 --data data_dir [extra...]` and waits (at most
@@ -71,6 +75,58 @@ class ServerProcess {
   std::uint16_t port_ = 0;
   std::string log_path_;
 };
+
+// One message of a text/event-stream: the fields of one blank-line-terminated block.
+// Comment-only blocks (": ping") are not messages.
+struct SseMessage {
+  std::string id;
+  std::string event;
+  std::string data;   // "data:" lines joined with '\n'
+  std::string retry;  // the block's "retry:" value, if any
+};
+
+// A raw GET on an event stream (the server answers "Connection: close" and writes for
+// ever). Not thread-safe.
+class EventStream {
+ public:
+  // Connects, sends GET `target` (with Last-Event-ID when given) and reads the response
+  // head within 30 s. Throws std::runtime_error on failure; a non-2xx answer is kept in
+  // status() and body().
+  EventStream(const std::string& host, std::uint16_t port, std::string_view target = "/api/v1/stream",
+              const std::string& last_event_id = {});
+  ~EventStream();
+  EventStream(const EventStream&) = delete;
+  EventStream& operator=(const EventStream&) = delete;
+
+  unsigned status() const { return status_; }
+  const std::map<std::string, std::string>& headers() const { return headers_; }
+  // The body of a non-2xx answer (read up to its Content-Length).
+  const std::string& body() const { return body_; }
+
+  // The next message, or nullopt when none arrived within `timeout_ms` or the server
+  // closed the stream.
+  std::optional<SseMessage> next(int timeout_ms);
+  // The next message that carries data (skips "retry:"-only blocks).
+  std::optional<SseMessage> next_event(int timeout_ms);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  unsigned status_ = 0;
+  std::map<std::string, std::string> headers_;
+  std::string body_;
+};
+
+// What a finished command wrote and how it ended.
+struct CommandResult {
+  int status = -1;  // exit status; 128+signal when killed by one
+  std::string out;
+  std::string err;
+};
+
+// Runs argv (argv[0] is a path) with stdin from /dev/null and waits at most timeout_ms,
+// then kills it. Throws std::runtime_error when it cannot start or times out.
+CommandResult run_command(const std::vector<std::string>& argv, int timeout_ms = 30000);
 
 // The quanzu binary under test ($QUANZU_BINARY, set by CMake for every integration test).
 std::string quanzu_binary();

@@ -591,6 +591,44 @@ std::int64_t SqliteStore::last_change_seq() {
   return s.ok() && s.step() == SQLITE_ROW ? s.int64(0) : 0;
 }
 
+Result<std::optional<Millis>> SqliteStore::last_warning_for_phone(std::string_view phone,
+                                                                  std::optional<Millis> before) {
+  ReadLease lease(*this);
+  if (!lease.ok()) return tl::unexpected(lease.error());
+  Stmt s(lease.db().get(), "SELECT MAX(issued_at) FROM cases WHERE phone = ? AND issued_at < ?");
+  if (!s.ok()) return sql_error(lease.db(), "prepare");
+  s.bind(1, phone).bind(2, before.value_or(INT64_MAX));
+  if (s.step() != SQLITE_ROW) return sql_error(lease.db(), "last warning");
+  if (s.is_null(0)) return std::optional<Millis>();
+  return std::optional<Millis>(s.int64(0));
+}
+
+Result<std::vector<Case>> SqliteStore::cases_with_instructions(Millis since, Millis until,
+                                                               const std::optional<Cursor>& after,
+                                                               size_t limit) {
+  ReadLease lease(*this);
+  if (!lease.ok()) return tl::unexpected(lease.error());
+  const Db& db = lease.db();
+  Stmt s(db.get(), std::string("SELECT ") + kCaseColumns +
+                       ", i.raw FROM cases c JOIN instructions i ON i.id = c.instruction_id "
+                       "WHERE c.created_at >= :since AND c.created_at < :until AND "
+                       "(c.created_at > :acreated OR (c.created_at = :acreated AND c.id > :aid)) "
+                       "ORDER BY c.created_at, c.id LIMIT :limit");
+  if (!s.ok()) return sql_error(db, "prepare");
+  s.bind(s.index(":since"), since).bind(s.index(":until"), until);
+  s.bind(s.index(":acreated"), after ? after->created_at : INT64_MIN);
+  s.bind(s.index(":aid"), after ? std::string_view(after->id) : std::string_view());
+  s.bind(s.index(":limit"), static_cast<std::int64_t>(limit));
+  std::vector<Case> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    out.push_back(read_case(s, 0));
+    out.back().instruction_raw = s.text(kCaseColumnCount);
+  }
+  if (rc != SQLITE_DONE) return sql_error(db, "read cases");
+  return out;
+}
+
 StoreMetrics SqliteStore::metrics() {
   std::lock_guard lock(mu_);
   return metrics_;

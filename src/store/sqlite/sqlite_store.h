@@ -41,6 +41,11 @@ class SqliteStore final : public CaseStore {
   Result<Stats> stats(const StatsFilter& filter) override;
   Result<std::vector<Change>> changes_since(std::int64_t after, size_t limit) override;
   std::int64_t last_change_seq() override;
+  Result<std::optional<Millis>> last_warning_for_phone(std::string_view phone,
+                                                       std::optional<Millis> before) override;
+  Result<std::vector<cases::Case>> cases_with_instructions(Millis since, Millis until,
+                                                           const std::optional<Cursor>& after,
+                                                           size_t limit) override;
   void set_change_listener(std::function<void(const std::vector<Change>&)> listener) override;
   StoreMetrics metrics() override;
 

@@ -1,0 +1,737 @@
+// ingest_bench: durable ingest through the real `quanzu serve`, side by side with raw
+// SQLite baselines measured in the same run on the same disk.
+//
+//   ingest_bench [--quick] [--out FILE] [--binary PATH] [--dir DIR]
+//
+// Baseline A writes, for each instruction, the rows the SQLite store writes (instructions,
+// cases, timeline, changes; the project's own migrations, WAL, synchronous=FULL) with
+// prepared statements in 1000-instruction transactions. Baseline B writes the same rows in
+// one transaction (one fsync) per instruction. Then each scenario starts a fresh server and
+// posts arrays of `batch` new instructions from `clients` threads, each with its own
+// keep-alive connection; a request's latency runs from just before it is sent until its
+// answer, which the server sends only after the commit. Last, an open loop sends single
+// instructions at a fixed rate and measures latency from each request's scheduled time.
+// Every loop is bounded by a count; the server listens on 127.0.0.1 only.
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <latch>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "base/ids.h"
+#include "corpus.h"
+#include "store/sqlite/db.h"
+#include "store/sqlite/schema.h"
+#include "tests/integration/harness.h"
+
+namespace quanzu::bench {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+using testing::HttpClient;
+using testing::ServerProcess;
+
+double seconds_between(Steady::time_point from, Steady::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+// How much work each part does. The full counts keep one run to about three minutes on a
+// 2-core machine; --quick is a smoke check of the whole path.
+struct Counts {
+  std::size_t baseline_a = 200000;
+  std::size_t baseline_b = 1500;
+  std::size_t fsync_probe = 1500;
+  std::size_t batch1_one_client = 2000;
+  std::size_t batch1_many_clients = 20000;
+  std::size_t batch100 = 100000;
+  std::size_t batch1000 = 200000;
+  double open_loop_rate = 2000;  // instructions per second
+  double open_loop_seconds = 10;
+};
+
+Counts quick_counts() {
+  Counts c;
+  c.baseline_a = 20000;
+  c.baseline_b = 300;
+  c.fsync_probe = 300;
+  c.batch1_one_client = 300;
+  c.batch1_many_clients = 3000;
+  c.batch100 = 12800;
+  c.batch1000 = 20000;
+  c.open_loop_seconds = 2;
+  return c;
+}
+
+constexpr std::size_t kManyClients = 64;
+constexpr std::size_t kBaselineTransaction = 1000;
+
+struct Options {
+  bool quick = false;
+  std::string out;
+  std::string binary;
+  std::string dir = "/tmp";
+};
+
+// CPU seconds used by a process so far (user + system), from /proc.
+double process_cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The command name may hold spaces; the fields after it are plain numbers. utime and
+  // stime are fields 14 and 15, i.e. the 12th and 13th after the ")".
+  const std::size_t paren = text.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(text.substr(paren + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 1; i <= 13 && fields >> field; ++i) {
+    if (i >= 12) ticks += std::strtod(field.c_str(), nullptr);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double own_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return secs(u.ru_utime) + secs(u.ru_stime);
+}
+
+// A new empty directory under `parent`; the caller removes it.
+std::string make_temp_dir(const std::string& parent, const std::string& name) {
+  std::string path = parent + "/quanzu-" + name + "-XXXXXX";
+  if (mkdtemp(path.data()) == nullptr) throw std::runtime_error("cannot create " + path);
+  return path;
+}
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return one + " " + five + " " + fifteen;
+}
+
+struct Latency {
+  double p50_ms = 0;
+  double p99_ms = 0;
+  double max_ms = 0;
+};
+
+Latency summarize(std::vector<double> ms) {
+  Latency l;
+  if (ms.empty()) return l;
+  std::sort(ms.begin(), ms.end());
+  auto at = [&](double q) {
+    // Nearest rank: the smallest value with at least q of the samples at or below it.
+    auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(ms.size())));
+    return ms[std::clamp<std::size_t>(rank, 1, ms.size()) - 1];
+  };
+  l.p50_ms = at(0.50);
+  l.p99_ms = at(0.99);
+  l.max_ms = ms.back();
+  return l;
+}
+
+// ---- raw SQLite baselines ----
+
+// The values the store writes for one new case, prepared before the clock starts so that
+// the baseline times SQLite alone.
+struct BaselineRow {
+  Sample sample;
+  std::string case_id;
+  std::string station_code;
+  std::string station_name;
+  std::string reasons = "provisional.upstream_level";
+  std::string timeline_data;
+  std::int64_t at = 0;
+};
+
+std::vector<BaselineRow> baseline_rows(std::string_view prefix, std::size_t count) {
+  std::vector<BaselineRow> rows(count);
+  std::unordered_set<std::string> case_ids;
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  for (std::size_t i = 0; i < count; ++i) {
+    BaselineRow& r = rows[i];
+    r.sample = make_sample(prefix, i);
+    r.at = now;
+    // Case ids carry 30 random bits after the millisecond, so ids made in one millisecond
+    // can collide; the store would refuse the second one. Draw again, as it must not here.
+    do {
+      r.case_id = new_case_id(now);
+    } while (!case_ids.insert(r.case_id).second);
+    r.station_code = r.sample.adcode + "-01";
+    r.station_name = r.sample.district_name + "第1派出所";
+    // The shape of the "created" event's data that the case service writes.
+    r.timeline_data = R"({"level":")" + r.sample.level + R"(","reasons":[")" + r.reasons +
+                      R"("],"rules_version":"provisional-1","status":"open",)"
+                      R"("routing_method":"adcode","station":")" +
+                      r.station_code + R"("})";
+  }
+  return rows;
+}
+
+class RawStatement {
+ public:
+  RawStatement(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) !=
+        SQLITE_OK) {
+      throw std::runtime_error(std::string("prepare: ") + sqlite3_errmsg(db));
+    }
+  }
+  ~RawStatement() { sqlite3_finalize(stmt_); }
+  RawStatement(const RawStatement&) = delete;
+  RawStatement& operator=(const RawStatement&) = delete;
+
+  // The row's strings outlive the step, so SQLite need not copy them.
+  RawStatement& text(int i, const std::string& v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return *this;
+  }
+  RawStatement& text(int i, const char* v) {
+    sqlite3_bind_text(stmt_, i, v, -1, SQLITE_STATIC);
+    return *this;
+  }
+  RawStatement& integer(int i, std::int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  void run() {
+    if (sqlite3_step(stmt_) != SQLITE_DONE) {
+      throw std::runtime_error(std::string("insert: ") + sqlite3_errmsg(db_));
+    }
+    sqlite3_reset(stmt_);
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+void exec(const store::sqlite::Db& db, const char* sql) {
+  if (auto ok = db.exec(sql); !ok) throw std::runtime_error(ok.error().message);
+}
+
+// A fresh database with the store's pragmas and schema, and the store's insert statements
+// (column lists as in store/sqlite/sqlite_store.cc).
+class BaselineDb {
+ public:
+  explicit BaselineDb(const std::string& path) {
+    sqlite3* raw = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &raw,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
+      sqlite3_close_v2(raw);
+      throw std::runtime_error("cannot open " + path);
+    }
+    db_ = store::sqlite::Db(raw);
+    exec(db_, "PRAGMA journal_mode=WAL");
+    exec(db_, "PRAGMA synchronous=FULL");
+    exec(db_, "PRAGMA foreign_keys=ON");
+    if (auto ok = store::sqlite::migrate(db_); !ok) {
+      throw std::runtime_error("migrate: " + ok.error().message);
+    }
+    instruction_ = std::make_unique<RawStatement>(
+        raw,
+        "INSERT INTO instructions(id, case_id, received_at, raw) VALUES (?,?,?,?) "
+        "ON CONFLICT(id) DO NOTHING");
+    case_ = std::make_unique<RawStatement>(
+        raw,
+        "INSERT INTO cases(id, instruction_id, level, reasons, rules_version, station_code, "
+        "station_name, district_adcode, routing_method, status, outcome, amount_protected, "
+        "created_at, updated_at, version, issued_at, trigger, scam_type, phone, "
+        "subject_name, age, at_risk) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    event_ = std::make_unique<RawStatement>(
+        raw, "INSERT INTO timeline(case_id, seq, at, kind, actor, data) VALUES (?,?,?,?,?,?)");
+    change_ = std::make_unique<RawStatement>(
+        raw, "INSERT INTO changes(case_id, kind, at) VALUES (?,?,?)");
+  }
+
+  void begin() { exec(db_, "BEGIN IMMEDIATE"); }
+  void commit() { exec(db_, "COMMIT"); }
+
+  void insert(const BaselineRow& r) {
+    const Sample& s = r.sample;
+    instruction_->text(1, s.id).text(2, r.case_id).integer(3, r.at).text(4, s.json).run();
+    case_->text(1, r.case_id)
+        .text(2, s.id)
+        .text(3, s.level)
+        .text(4, r.reasons)
+        .text(5, "provisional-1")
+        .text(6, r.station_code)
+        .text(7, r.station_name)
+        .text(8, s.adcode)
+        .text(9, "adcode")
+        .text(10, "open")
+        .integer(12, 0)
+        .integer(13, r.at)
+        .integer(14, r.at)
+        .integer(15, 1)
+        .integer(16, s.issued_at_ms)
+        .text(17, s.trigger)
+        .text(18, s.scam_type)
+        .text(19, s.phone)
+        .text(20, s.subject_name)
+        .integer(21, s.age)
+        .integer(22, s.at_risk_fen)
+        .run();
+    event_->text(1, r.case_id)
+        .integer(2, 1)
+        .integer(3, r.at)
+        .text(4, "created")
+        .text(5, "system")
+        .text(6, r.timeline_data)
+        .run();
+    change_->text(1, r.case_id).text(2, "created").integer(3, r.at).run();
+  }
+
+ private:
+  store::sqlite::Db db_;
+  // Declared after db_, so destroyed before the connection closes.
+  std::unique_ptr<RawStatement> instruction_, case_, event_, change_;
+};
+
+struct BaselineResult {
+  std::string name;
+  std::size_t instructions = 0;
+  double seconds = 0;
+  double rate() const { return static_cast<double>(instructions) / seconds; }
+};
+
+BaselineResult run_baseline(const Options& options, const std::string& name,
+                            std::size_t count, std::size_t per_transaction) {
+  const std::string dir = make_temp_dir(options.dir, "baseline");
+  auto rows = baseline_rows("BASE", count);
+  BaselineResult result{name, count, 0};
+  {
+    BaselineDb db(dir + "/baseline.sqlite");
+    const auto start = Steady::now();
+    for (std::size_t i = 0; i < rows.size(); i += per_transaction) {
+      db.begin();
+      const std::size_t end = std::min(rows.size(), i + per_transaction);
+      for (std::size_t j = i; j < end; ++j) db.insert(rows[j]);
+      db.commit();
+    }
+    result.seconds = seconds_between(start, Steady::now());
+  }
+  std::filesystem::remove_all(dir);
+  std::cerr << "  " << name << ": " << count << " instructions in " << result.seconds
+            << " s\n";
+  return result;
+}
+
+// How many 4 KiB write + fdatasync rounds the disk under `options.dir` does per second:
+// the physical bound of any one-commit-per-request design, for reading the figures.
+BaselineResult run_fsync_probe(const Options& options, std::size_t count) {
+  const std::string dir = make_temp_dir(options.dir, "fsync");
+  const std::string path = dir + "/probe";
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot create " + path);
+  // Preallocated and synced first, so that the timed rounds overwrite, as a WAL does once
+  // it has wrapped, rather than grow the file.
+  constexpr std::size_t kPage = 4096;
+  constexpr std::size_t kPages = 1024;
+  std::string page(kPage, 'q');
+  for (std::size_t i = 0; i < kPages; ++i) {
+    if (pwrite(fd, page.data(), kPage, static_cast<off_t>(i * kPage)) < 0) {
+      close(fd);
+      throw std::runtime_error("cannot write " + path);
+    }
+  }
+  fsync(fd);
+  const auto start = Steady::now();
+  for (std::size_t i = 0; i < count; ++i) {
+    page[0] = static_cast<char>('a' + i % 26);
+    if (pwrite(fd, page.data(), kPage, static_cast<off_t>(i % kPages * kPage)) < 0 ||
+        fdatasync(fd) != 0) {
+      close(fd);
+      throw std::runtime_error("cannot write " + path);
+    }
+  }
+  BaselineResult result{"disk: 4 KiB write + fdatasync", count,
+                        seconds_between(start, Steady::now())};
+  close(fd);
+  std::filesystem::remove_all(dir);
+  std::cerr << "  " << result.name << ": " << count << " in " << result.seconds << " s\n";
+  return result;
+}
+
+// ---- the real server ----
+
+// One number from the Prometheus text: the line "<series> <value>".
+double metric(const std::string& text, const std::string& series) {
+  const std::string key = series + " ";
+  std::size_t at = 0;
+  while ((at = text.find(key, at)) != std::string::npos) {
+    if (at == 0 || text[at - 1] == '\n') {
+      return std::strtod(text.c_str() + at + key.size(), nullptr);
+    }
+    at += key.size();
+  }
+  return 0;
+}
+
+std::size_t count_created(const std::string& body) {
+  static constexpr std::string_view kCreated = R"("status":"created")";
+  std::size_t n = 0;
+  for (std::size_t at = body.find(kCreated); at != std::string::npos;
+       at = body.find(kCreated, at + kCreated.size())) {
+    ++n;
+  }
+  return n;
+}
+
+struct ScenarioResult {
+  std::string name;
+  std::size_t batch = 0;
+  std::size_t clients = 0;
+  std::size_t instructions = 0;
+  std::size_t requests = 0;
+  double seconds = 0;
+  Latency latency;
+  double commits = 0;
+  double server_cpu = 0;  // CPU seconds of the server per wall second
+  double bench_cpu = 0;   // the same for this process (the clients)
+  double server_mean_ms = 0;  // the server's own ingest latency, from /metrics
+  double target_rate = 0;     // open loop only
+  double rate() const { return static_cast<double>(instructions) / seconds; }
+};
+
+// Runs `clients` threads with a connection each against a fresh server. `plan(k)` lists
+// client k's request bodies; `schedule`, when set, gives each request's send time as an
+// offset from the start and latency is then measured from that time.
+struct Load {
+  std::size_t batch = 1;
+  std::size_t clients = 1;
+  std::vector<std::vector<std::string>> bodies;                 // per client
+  std::vector<std::vector<double>> schedule;                    // per client, seconds
+};
+
+ScenarioResult run_load(const Options& options, const std::string& name, const Load& load) {
+  const std::string dir = make_temp_dir(options.dir, "bench");
+  auto server = ServerProcess::start(options.binary, dir);
+  ScenarioResult result;
+  result.name = name;
+  result.batch = load.batch;
+  result.clients = load.clients;
+
+  std::vector<std::vector<double>> latencies(load.clients);
+  std::vector<Steady::time_point> finished(load.clients);
+  std::mutex error_mu;
+  std::exception_ptr error;  // guarded by error_mu: the first failure of any client
+  std::latch connected(static_cast<std::ptrdiff_t>(load.clients));
+  std::latch go(1);
+  Steady::time_point start;
+
+  std::vector<std::thread> threads;
+  threads.reserve(load.clients);
+  for (std::size_t k = 0; k < load.clients; ++k) {
+    threads.emplace_back([&, k] {
+      try {
+        std::optional<HttpClient> client;
+        try {
+          client.emplace(server->host(), server->port());
+          if (client->get("/healthz").status != 200) throw std::runtime_error("healthz");
+        } catch (...) {
+          connected.count_down();
+          throw;
+        }
+        connected.count_down();
+        go.wait();
+        const auto& bodies = load.bodies[k];
+        auto& out = latencies[k];
+        out.reserve(bodies.size());
+        for (std::size_t i = 0; i < bodies.size(); ++i) {
+          Steady::time_point from = Steady::now();
+          if (!load.schedule.empty()) {
+            from = start + std::chrono::duration_cast<Steady::duration>(
+                               std::chrono::duration<double>(load.schedule[k][i]));
+            std::this_thread::sleep_until(from);
+          }
+          const auto response = client->post("/api/v1/instructions", bodies[i]);
+          const auto to = Steady::now();
+          if (response.status != 200 || count_created(response.body) != load.batch) {
+            throw std::runtime_error("POST answered " + std::to_string(response.status) +
+                                     " without " + std::to_string(load.batch) +
+                                     " created: " + response.body.substr(0, 300));
+          }
+          out.push_back(seconds_between(from, to) * 1000.0);
+        }
+        finished[k] = Steady::now();
+      } catch (...) {
+        std::lock_guard lock(error_mu);
+        if (!error) error = std::current_exception();
+        finished[k] = Steady::now();
+      }
+    });
+  }
+  connected.wait();
+  const double server_cpu_before = process_cpu_seconds(server->pid());
+  const double bench_cpu_before = own_cpu_seconds();
+  start = Steady::now();
+  go.count_down();
+  for (auto& t : threads) t.join();
+  const Steady::time_point end = *std::max_element(finished.begin(), finished.end());
+  result.seconds = seconds_between(start, end);
+  result.server_cpu = (process_cpu_seconds(server->pid()) - server_cpu_before) / result.seconds;
+  result.bench_cpu = (own_cpu_seconds() - bench_cpu_before) / result.seconds;
+  if (error) std::rethrow_exception(error);
+
+  std::vector<double> all;
+  for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  result.requests = all.size();
+  result.instructions = all.size() * load.batch;
+  result.latency = summarize(std::move(all));
+
+  HttpClient probe(server->host(), server->port());
+  const std::string text = probe.get("/metrics").body;
+  result.commits = metric(text, "quanzu_store_commits_total");
+  const double count = metric(text, R"(quanzu_request_duration_seconds_count{route="ingest"})");
+  const double sum = metric(text, R"(quanzu_request_duration_seconds_sum{route="ingest"})");
+  if (count > 0) result.server_mean_ms = sum / count * 1000.0;
+  const double created = metric(text, R"(quanzu_instructions_total{result="created"})");
+  if (created != static_cast<double>(result.instructions)) {
+    throw std::runtime_error(name + ": the server counted " + std::to_string(created) +
+                             " created, the clients " + std::to_string(result.instructions));
+  }
+  server->terminate();
+  server.reset();
+  std::filesystem::remove_all(dir);
+  std::cerr << "  " << name << ": " << result.instructions << " instructions in "
+            << result.seconds << " s, p99 " << result.latency.p99_ms << " ms\n";
+  return result;
+}
+
+// Closed loop: every client sends its next request as soon as the previous one is answered.
+// The total is rounded down to whole rounds of `batch` x `clients`.
+ScenarioResult closed_loop(const Options& options, std::size_t batch, std::size_t clients,
+                           std::size_t instructions) {
+  const std::string name = "batch " + std::to_string(batch) + ", " + std::to_string(clients) +
+                           (clients == 1 ? " client" : " clients");
+  const std::size_t per_round = batch * clients;
+  const std::size_t requests = std::max<std::size_t>(instructions / per_round, 1) * clients;
+  const std::string prefix =
+      "BENCH-B" + std::to_string(batch) + "-C" + std::to_string(clients);
+  Load load;
+  load.batch = batch;
+  load.clients = clients;
+  load.bodies.resize(clients);
+  for (std::size_t r = 0; r < requests; ++r) {
+    load.bodies[r % clients].push_back(array_body(prefix, r * batch, batch));
+  }
+  return run_load(options, name, load);
+}
+
+// Open loop: single-instruction requests paced to `rate` per second over `clients`
+// connections; request i is due at i / rate seconds and goes to client i % clients.
+ScenarioResult open_loop(const Options& options, double rate, std::size_t clients,
+                         double seconds) {
+  const auto requests = static_cast<std::size_t>(rate * seconds);
+  Load load;
+  load.batch = 1;
+  load.clients = clients;
+  load.bodies.resize(clients);
+  load.schedule.resize(clients);
+  for (std::size_t i = 0; i < requests; ++i) {
+    load.bodies[i % clients].push_back(array_body("BENCH-OPEN", i, 1));
+    // A short lead so that the first requests are not already late when the clock starts.
+    load.schedule[i % clients].push_back(0.05 + static_cast<double>(i) / rate);
+  }
+  char name[96];
+  std::snprintf(name, sizeof name, "open loop %.0f/s, %zu clients", rate, clients);
+  ScenarioResult r = run_load(options, name, load);
+  r.target_rate = rate;
+  return r;
+}
+
+// ---- the report ----
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string verdict(bool met) { return met ? "**met**" : "**not met**"; }
+
+struct Report {
+  std::string command;
+  std::string date;
+  std::string load_before;
+  std::string load_after;
+  BaselineResult baseline_a;
+  BaselineResult baseline_b;
+  BaselineResult fsync_probe;
+  std::vector<ScenarioResult> closed;
+  ScenarioResult open;
+};
+
+std::string render(const Report& r) {
+  std::ostringstream out;
+  out << "Run " << r.date << ", `" << r.command << "`, load average before " << r.load_before
+      << ", after " << r.load_after << ".\n\n";
+  out << "| raw SQLite baseline (same schema, WAL, synchronous=FULL) | instructions | seconds "
+         "| per second |\n|---|---:|---:|---:|\n";
+  for (const auto* b : {&r.baseline_a, &r.baseline_b, &r.fsync_probe}) {
+    out << "| " << b->name << " | " << b->instructions << " | " << fixed(b->seconds, 2) << " | "
+        << fixed(b->rate(), 0) << " |\n";
+  }
+  out << "\n| Quanzu, POST /api/v1/instructions | instructions | requests | seconds "
+         "| instructions/s | p50 ms | p99 ms | max ms | commits | requests/commit "
+         "| server CPU | bench CPU | server mean ms |\n"
+         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  std::vector<const ScenarioResult*> rows;
+  for (const auto& s : r.closed) rows.push_back(&s);
+  rows.push_back(&r.open);
+  for (const auto* s : rows) {
+    out << "| " << s->name << " | " << s->instructions << " | " << s->requests << " | "
+        << fixed(s->seconds, 2) << " | " << fixed(s->rate(), 0) << " | "
+        << fixed(s->latency.p50_ms, 2) << " | " << fixed(s->latency.p99_ms, 2) << " | "
+        << fixed(s->latency.max_ms, 1) << " | " << fixed(s->commits, 0) << " | "
+        << fixed(s->commits > 0 ? static_cast<double>(s->requests) / s->commits : 0, 1)
+        << " | " << fixed(s->server_cpu * 100, 0) << "% | " << fixed(s->bench_cpu * 100, 0)
+        << "% | " << fixed(s->server_mean_ms, 2) << " |\n";
+  }
+
+  const ScenarioResult* best_1000 = nullptr;
+  const ScenarioResult* single_many = nullptr;
+  for (const auto& s : r.closed) {
+    if (s.batch == 1000 && (!best_1000 || s.rate() > best_1000->rate())) best_1000 = &s;
+    if (s.batch == 1 && s.clients == kManyClients) single_many = &s;
+  }
+  out << "\n| target | measured | against | ratio | verdict |\n|---|---:|---:|---:|---|\n";
+  if (best_1000) {
+    const double ratio = best_1000->rate() / r.baseline_a.rate();
+    out << "| batch ingest >= 70% of baseline A | " << fixed(best_1000->rate(), 0)
+        << "/s (" << best_1000->name << ") | " << fixed(r.baseline_a.rate(), 0) << "/s | "
+        << fixed(ratio * 100, 0) << "% | " << verdict(ratio >= 0.70) << " |\n";
+  }
+  if (single_many) {
+    const double ratio = single_many->rate() / r.baseline_b.rate();
+    out << "| 64 clients, 1 instruction per request >= 3x baseline B | "
+        << fixed(single_many->rate(), 0) << "/s | " << fixed(r.baseline_b.rate(), 0) << "/s | "
+        << fixed(ratio, 2) << "x | " << verdict(ratio >= 3.0) << " |\n";
+  }
+  out << "| p99 POST->durable answer <= 10 ms at " << fixed(r.open.target_rate, 0)
+      << " instructions/s | p99 " << fixed(r.open.latency.p99_ms, 2) << " ms at "
+      << fixed(r.open.rate(), 0) << "/s | 10 ms | " << fixed(r.open.latency.p99_ms / 10.0, 2)
+      << "x | " << verdict(r.open.latency.p99_ms <= 10.0 &&
+                           r.open.rate() >= 0.98 * r.open.target_rate)
+      << " |\n";
+  return out.str();
+}
+
+std::string now_text() {
+  std::time_t t = std::time(nullptr);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&t));
+  return buf;
+}
+
+int usage() {
+  std::cerr << "usage: ingest_bench [--quick] [--out FILE] [--binary PATH] [--dir DIR]\n"
+               "  --quick        small counts, a smoke check of the whole path\n"
+               "  --out FILE     also write the markdown tables to FILE\n"
+               "  --binary PATH  the quanzu binary (default: $QUANZU_BINARY, else the one "
+               "built beside this benchmark)\n"
+               "  --dir DIR      where the temporary databases go (default /tmp)\n";
+  return 64;
+}
+
+int run(int argc, char** argv) {
+  Options options;
+  std::string command = "ingest_bench";
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    command += " " + std::string(arg);
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::invalid_argument(std::string(arg) + " needs a value");
+      command += " " + std::string(argv[i + 1]);
+      return argv[++i];
+    };
+    if (arg == "--quick") {
+      options.quick = true;
+    } else if (arg == "--out") {
+      options.out = value();
+    } else if (arg == "--binary") {
+      options.binary = value();
+    } else if (arg == "--dir") {
+      options.dir = value();
+    } else if (arg == "-h" || arg == "--help") {
+      usage();
+      return 0;
+    } else {
+      return usage();
+    }
+  }
+  if (options.binary.empty()) {
+    const char* env = std::getenv("QUANZU_BINARY");
+    options.binary = env && *env ? env : QUANZU_BENCH_DEFAULT_BINARY;
+  }
+  const Counts counts = options.quick ? quick_counts() : Counts{};
+
+  Report report;
+  report.command = command;
+  report.date = now_text();
+  report.load_before = load_average();
+  std::cerr << "ingest_bench: load average " << report.load_before << "\n";
+  report.baseline_a = run_baseline(options, "A: 1000-instruction transactions",
+                                   counts.baseline_a, kBaselineTransaction);
+  report.baseline_b =
+      run_baseline(options, "B: one transaction per instruction", counts.baseline_b, 1);
+  report.fsync_probe = run_fsync_probe(options, counts.fsync_probe);
+  const std::size_t totals[] = {counts.batch1_one_client, counts.batch1_many_clients,
+                                counts.batch100, counts.batch100, counts.batch1000,
+                                counts.batch1000};
+  const std::size_t batches[] = {1, 1, 100, 100, 1000, 1000};
+  const std::size_t clients[] = {1, kManyClients, 1, kManyClients, 1, kManyClients};
+  for (std::size_t i = 0; i < std::size(totals); ++i) {
+    report.closed.push_back(closed_loop(options, batches[i], clients[i], totals[i]));
+  }
+  report.open = open_loop(options, counts.open_loop_rate, kManyClients, counts.open_loop_seconds);
+  report.load_after = load_average();
+
+  const std::string text = render(report);
+  std::cout << text;
+  if (!options.out.empty()) {
+    std::ofstream file(options.out);
+    file << text;
+    if (!file) throw std::runtime_error("cannot write " + options.out);
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace quanzu::bench
+
+int main(int argc, char** argv) {
+  try {
+    return quanzu::bench::run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "ingest_bench: " << e.what() << "\n";
+    return 1;
+  }
+}
