@@ -85,8 +85,8 @@ Sample make_sample(std::string_view prefix, std::uint64_t n) {
   s.age = 18 + static_cast<int>(r[2] % 62);
   s.subject_name = std::string(kSurnames[r[2] % kSurnames.size()]) + "某";
   char phone[16];
-  std::snprintf(phone, sizeof phone, "1%d%09llu", 30 + static_cast<int>(r[3] % 70),
-                static_cast<unsigned long long>(r[3] % 1000000000ULL));
+  std::snprintf(phone, sizeof phone, "1%d%08llu", 30 + static_cast<int>(r[3] % 70),
+                static_cast<unsigned long long>(r[3] % 100000000ULL));
   s.phone = phone;
   const std::int64_t seconds = static_cast<std::int64_t>(r[4] % (30ULL * 86400));
   s.issued_at_ms = kNovember2023 + seconds * 1000;

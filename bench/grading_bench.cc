@@ -71,7 +71,9 @@ std::string instruction_json(std::size_t n) {
                                                          "prize",
                                                          "other",
                                                          "unknown"};
-  static constexpr std::array<const char*, 5> kUpstream = {"", "low", "medium", "high", "extreme"};
+  // Half the instructions carry no upstream level.
+  static constexpr std::array<const char*, 8> kUpstream = {"",    "",       "",     "",
+                                                           "low", "medium", "high", "extreme"};
 
   const std::uint64_t h = (n + 1) * 0x9E3779B97F4A7C15ULL;
   std::string j = "{\"id\":\"BENCH-" + std::to_string(n) + "\"";

@@ -163,7 +163,7 @@ struct BaselineRow {
   std::string case_id;
   std::string station_code;
   std::string station_name;
-  std::string reasons = "provisional.upstream_level";
+  std::string reasons;
   std::string timeline_data;
   std::int64_t at = 0;
 };
@@ -184,10 +184,13 @@ std::vector<BaselineRow> baseline_rows(std::string_view prefix, std::size_t coun
       r.case_id = new_case_id(now);
     } while (!case_ids.insert(r.case_id).second);
     r.station_code = r.sample.adcode + "-01";
+    // Rule ids of the length the default rules give ("url_visit,url_visit.high_loss_scam,
+    // upstream_level"); the baseline writes rows of the store's shape, it does not grade.
+    r.reasons = r.sample.trigger + "," + r.sample.trigger + ".detail,upstream_level";
     r.station_name = r.sample.district_name + "第1派出所";
     // The shape of the "created" event's data that the case service writes.
     r.timeline_data = R"({"level":")" + r.sample.level + R"(","reasons":[")" + r.reasons +
-                      R"("],"rules_version":"provisional-1","status":"open",)"
+                      R"("],"rules_version":"default-2026.11","status":"open",)"
                       R"("routing_method":"adcode","station":")" +
                       r.station_code + R"("})";
   }
@@ -280,7 +283,7 @@ class BaselineDb {
         .text(2, s.id)
         .text(3, s.level)
         .text(4, r.reasons)
-        .text(5, "provisional-1")
+        .text(5, "default-2026.11")
         .text(6, r.station_code)
         .text(7, r.station_name)
         .text(8, s.adcode)

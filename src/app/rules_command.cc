@@ -122,17 +122,18 @@ int run_rules_whatif(const Config& config, const WhatIfOptions& options) {
     for (const auto& [t, n] : r.transitions) std::printf("  %-20s %lld\n", t.c_str(), static_cast<long long>(n));
   }
   if (!r.by_station.empty()) {
-    std::cout << "\nworkload by station (changed cases only; high+extreme before -> after):\n";
+    std::cout << "\nworkload by station (change in cases per level):\n";
     for (const auto& [code, impact] : r.by_station) {
-      auto urgent = [](const std::map<std::string, std::int64_t>& m) {
-        std::int64_t n = 0;
-        for (const char* l : {"high", "extreme"}) {
-          if (auto it = m.find(l); it != m.end()) n += it->second;
-        }
-        return n;
-      };
-      std::printf("  %-12s %lld -> %lld\n", code.empty() ? "unrouted" : code.c_str(),
-                  static_cast<long long>(urgent(impact.before)), static_cast<long long>(urgent(impact.after)));
+      std::string line;
+      for (const char* level : {"low", "medium", "high", "extreme"}) {
+        auto count = [&](const std::map<std::string, std::int64_t>& m) {
+          auto it = m.find(level);
+          return it == m.end() ? std::int64_t{0} : it->second;
+        };
+        const std::int64_t delta = count(impact.after) - count(impact.before);
+        if (delta != 0) line += "  " + std::string(level) + (delta > 0 ? " +" : " ") + std::to_string(delta);
+      }
+      std::printf("  %-12s%s\n", code.empty() ? "unrouted" : code.c_str(), line.c_str());
     }
   }
   if (!r.sample.empty()) {

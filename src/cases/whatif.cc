@@ -25,7 +25,7 @@ Result<WhatIfReport> what_if(store::CaseStore& store, const grading::RuleSet& dr
       if (!in) continue;
       grading::HistoryFacts facts;
       if (history) {
-        auto last = store.last_warning_for_phone(c.phone, c.issued_at);
+        auto last = store.last_warning_for_phone(c.phone, c.created_at);
         if (!last) return tl::unexpected(last.error());
         facts.previous_warning_at = *last;
       }

@@ -39,7 +39,8 @@ struct WhatIfReport {
 };
 
 // Re-grades the cases created in [since, until). The repeat-phone history of each case is
-// what the store held before that case was issued.
+// what the store held before that case was created (cases that arrived in the same request
+// do not see each other here, while at ingest the earlier ones count).
 Result<WhatIfReport> what_if(store::CaseStore& store, const grading::RuleSet& draft,
                              const std::string& current_version, Millis since, Millis until,
                              size_t sample_size = 20, int utc_offset_minutes = 480);

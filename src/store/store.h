@@ -120,8 +120,8 @@ class CaseStore {
   // Changes with seq > after, oldest first, at most `limit`.
   virtual Result<std::vector<Change>> changes_since(std::int64_t after, size_t limit) = 0;
   virtual std::int64_t last_change_seq() = 0;
-  // When the latest stored warning for this phone was issued (only those issued before
-  // `before`, when given); nullopt if there is none.
+  // When the latest stored warning for this phone was issued, among the cases created
+  // before `before` (all, when absent); nullopt if there is none.
   virtual Result<std::optional<Millis>> last_warning_for_phone(
       std::string_view phone, std::optional<Millis> before = std::nullopt) = 0;
   // Cases created in [since, until) with their raw instructions, oldest first, after the

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -239,7 +240,10 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
 
 // ---- EventStream ---------------------------------------------------------------------
 
-struct EventStream::Impl {
+namespace {
+
+// A plain socket read with a deadline; what arrives is appended to `buf`.
+struct SocketReader {
   net::io_context io;
   tcp::socket socket{io};
   std::string buf;
@@ -271,7 +275,11 @@ struct EventStream::Impl {
     }
     return true;
   }
+};
 
+}  // namespace
+
+struct EventStream::Impl : SocketReader {
   // Drops '\r' so that "\r\n" and "\n" line ends look the same.
   static std::string strip_cr(std::string_view s) {
     std::string out;
@@ -399,6 +407,23 @@ std::optional<SseMessage> EventStream::next_event(int timeout_ms) {
     if (!m) return std::nullopt;
     if (!m->data.empty() || !m->event.empty()) return m;
   }
+}
+
+std::string raw_exchange(const std::string& host, std::uint16_t port, std::string_view bytes,
+                         int timeout_ms) {
+  SocketReader r;
+  beast::error_code ec;
+  r.socket.connect(endpoint_of(host, port), ec);
+  if (ec) throw std::runtime_error("cannot connect to " + host + ": " + ec.message());
+  // A server may answer early and stop reading; what it said is still worth reading.
+  net::write(r.socket, net::buffer(bytes.data(), bytes.size()), ec);
+  const auto deadline = Steady::now() + std::chrono::milliseconds(timeout_ms);
+  while (!r.closed) {
+    const auto left = deadline - Steady::now();
+    if (left <= Steady::duration::zero()) break;
+    r.read_some(left);
+  }
+  return r.buf;
 }
 
 // ---- ServerProcess -------------------------------------------------------------------

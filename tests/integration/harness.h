@@ -117,6 +117,12 @@ class EventStream {
   std::string body_;
 };
 
+// Sends `bytes` as they are on a new connection and returns everything the server writes
+// until it closes the connection or `timeout_ms` passes. For requests HttpClient cannot
+// express: chunked bodies, broken HTTP.
+std::string raw_exchange(const std::string& host, std::uint16_t port, std::string_view bytes,
+                         int timeout_ms = 10000);
+
 // What a finished command wrote and how it ended.
 struct CommandResult {
   int status = -1;  // exit status; 128+signal when killed by one

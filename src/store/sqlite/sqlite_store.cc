@@ -595,7 +595,7 @@ Result<std::optional<Millis>> SqliteStore::last_warning_for_phone(std::string_vi
                                                                   std::optional<Millis> before) {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
-  Stmt s(lease.db().get(), "SELECT MAX(issued_at) FROM cases WHERE phone = ? AND issued_at < ?");
+  Stmt s(lease.db().get(), "SELECT MAX(issued_at) FROM cases WHERE phone = ? AND created_at < ?");
   if (!s.ok()) return sql_error(lease.db(), "prepare");
   s.bind(1, phone).bind(2, before.value_or(INT64_MAX));
   if (s.step() != SQLITE_ROW) return sql_error(lease.db(), "last warning");
