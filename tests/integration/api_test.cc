@@ -98,6 +98,14 @@ class ApiTest : public ::testing::Test {
     client_ = std::make_unique<HttpClient>(server_->host(), server_->port());
   }
 
+  // Stops the server gracefully and starts it again on the same data and address; the
+  // client keeps its (now dead) connection and must reconnect by itself.
+  void restart() {
+    const std::string listen = server_->host() + ":" + std::to_string(server_->port());
+    EXPECT_EQ(server_->terminate(), 0) << server_->output();
+    server_ = ServerProcess::start(quanzu_binary(), dir_, {"--listen", listen});
+  }
+
   // POSTs a body of instructions; the "results" of a 200 answer.
   json::array ingest(const std::string& body, const std::string& type = "application/json") {
     HttpResponse r = client_->post("/api/v1/instructions", body, type);
@@ -339,6 +347,15 @@ TEST_F(ApiTest, OversizeBodyAndTooManyItemsAre413) {
   r = client_->post("/api/v1/instructions", big);
   EXPECT_EQ(r.status, 413u) << r.body;
   EXPECT_TRUE(parse(r.body).at("error").is_string());
+
+  // A chunked body has no length to refuse up front; it is cut off at the limit.
+  std::string chunked =
+      "POST /api/v1/instructions HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 3; ++i) chunked += "800\r\n" + std::string(0x800, ' ') + "\r\n";
+  chunked += "0\r\n\r\n";
+  const std::string answer = raw_exchange(server_->host(), server_->port(), chunked);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 413")) << answer;
 
   // Nothing of the refused bodies was stored, and the server still answers.
   EXPECT_EQ(get_json("/api/v1/stats").at("cases").as_int64(), 3);
@@ -702,6 +719,12 @@ TEST_F(ApiTest, UnknownPathIs404) {
   }
 }
 
+TEST_F(ApiTest, MalformedHttpIs400) {
+  const std::string answer = raw_exchange(server_->host(), server_->port(), "HELLO WORLD\r\n\r\n");
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << answer;
+  EXPECT_EQ(client_->get("/healthz").status, 200u);
+}
+
 // ---- restarts ------------------------------------------------------------------------
 
 TEST_F(ApiTest, DataSurvivesARestart) {
@@ -711,9 +734,7 @@ TEST_F(ApiTest, DataSurvivesARestart) {
   const json::value before = get_json("/api/v1/cases/" + id);
   const json::value stats_before = get_json("/api/v1/stats");
 
-  client_.reset();
-  EXPECT_EQ(server_->terminate(), 0) << server_->output();
-  start();
+  restart();
 
   EXPECT_EQ(get_json("/api/v1/cases/" + id), before);
   EXPECT_EQ(get_json("/api/v1/stats").at("cases").as_int64(), 2);
