@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "grading/grader.h"
+
 namespace quanzu::cases {
 namespace {
 
@@ -27,6 +29,35 @@ tl::unexpected<Error> conflict(std::string message) {
 }
 
 }  // namespace
+
+Result<Case> link_cluster(const Case& current, const ClusterLink& link, const std::string& actor,
+                          Millis at) {
+  if (std::find(current.reasons.begin(), current.reasons.end(), link.rule_id) != current.reasons.end()) {
+    return conflict("case " + current.id + " is already graded by " + link.rule_id);
+  }
+  Case next = current;
+  next.timeline.clear();
+  next.instruction_raw.clear();
+  if (current.status != Status::kClosed) {
+    next.level = grading::apply_effect(current.level, link.effect, std::nullopt);
+  }
+  next.reasons.push_back(link.rule_id);
+  next.version = current.version + 1;
+  next.updated_at = at;
+  boost::json::object data{{"key", link.key},
+                           {"people", link.people},
+                           {"via_case", link.via_case_id},
+                           {"rule", link.rule_id},
+                           {"from_level", instruction::name(current.level)},
+                           {"level", instruction::name(next.level)}};
+  TimelineEvent event;
+  event.at = at;
+  event.kind = "cluster_linked";
+  event.actor = actor;
+  event.data = boost::json::serialize(data);
+  next.timeline.push_back(std::move(event));
+  return next;
+}
 
 const std::vector<std::string>& results_of(Channel channel) {
   static const std::vector<std::string> kSms{"delivered", "failed", "expired"};

@@ -12,6 +12,7 @@
 
 #include "base/result.h"
 #include "cases/case.h"
+#include "grading/rules.h"
 
 namespace quanzu::cases {
 
@@ -40,6 +41,20 @@ struct EventRequest {
   OutcomeRequest outcome;
   ReopenRequest reopen;
 };
+
+// A case found to belong to a fraud cluster (由点及面) after it was graded.
+struct ClusterLink {
+  std::string key;          // "account:6222...", "domain:fake-task.example"
+  int people = 0;           // distinct phones in the cluster now
+  std::string via_case_id;  // the arrival that formed or grew the cluster
+  std::string rule_id;      // the cluster rule; its effect raises the case
+  grading::Effect effect;
+};
+
+// Raises `current` by the cluster rule (a closed case keeps its level) and records a
+// "cluster_linked" event. Fails with kConflict when the rule already graded this case.
+Result<Case> link_cluster(const Case& current, const ClusterLink& link, const std::string& actor,
+                          Millis at);
 
 // The results a channel can report, e.g. manual_call: answered, hung_up, unreachable,
 // no_answer, rejected, busy, wrong_person.

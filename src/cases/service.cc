@@ -2,12 +2,65 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <map>
+#include <memory>
 #include <unordered_map>
 
 #include "base/ids.h"
 #include "grading/grader.h"
 
 namespace quanzu::cases {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// "hxxps://Fake-Task.example:8443/a?b" -> "fake-task.example".
+std::string host_of(std::string_view url) {
+  size_t start = url.find("://");
+  start = start == std::string_view::npos ? 0 : start + 3;
+  size_t end = url.find_first_of("/:?#", start);
+  return lower(url.substr(start, end == std::string_view::npos ? url.size() - start : end - start));
+}
+
+}  // namespace
+
+std::vector<std::string> link_keys(const instruction::Instruction& in) {
+  std::vector<std::string> keys;
+  auto add = [&](std::string key) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(std::move(key));
+  };
+  for (const auto& ind : in.indicators) {
+    switch (ind.kind) {
+      case instruction::IndicatorKind::kAccount: {
+        std::string digits;
+        for (char c : ind.value) {
+          if (c != ' ' && c != '-') digits += c;
+        }
+        if (!digits.empty()) add("account:" + digits);
+        break;
+      }
+      case instruction::IndicatorKind::kUrl: {
+        add("url:" + lower(ind.value));
+        if (std::string host = host_of(ind.value); !host.empty()) add("domain:" + host);
+        break;
+      }
+      case instruction::IndicatorKind::kDomain:
+        if (!ind.value.empty()) add("domain:" + lower(ind.value));
+        break;
+      default:
+        break;
+    }
+  }
+  return keys;
+}
 
 CaseService::CaseService(store::CaseStore& store, const geo::StationDirectory& stations,
                          const grading::ActiveRules& rules, const Clock& clock,
@@ -64,6 +117,9 @@ store::NewCase CaseService::make_case(const instruction::Instruction& in,
   for (const auto& r : c.reasons) reasons.emplace_back(r);
   data["reasons"] = std::move(reasons);
   data["rules_version"] = c.rules_version;
+  if (history.cluster_people > 1) {
+    data["cluster"] = boost::json::object{{"key", history.cluster_key}, {"people", history.cluster_people}};
+  }
   if (history.previous_warning_at) {
     data["previous_warning_issued_at"] = format_rfc3339(*history.previous_warning_at, utc_offset_minutes_);
   }
@@ -87,12 +143,41 @@ void CaseService::ingest(std::vector<instruction::Instruction> batch,
   const Millis now = clock_.now();
   const auto rules = rules_.current();
   const bool history = rules->uses_history();
+  const bool clusters = rules->uses_clusters();
+  const Millis window = static_cast<Millis>(rules->cluster_window_days) * 86400000;
   // Earlier instructions of this batch count as history for later ones.
   std::unordered_map<std::string_view, Millis> batch_phones;
+  std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>> batch_links;
   std::vector<store::NewCase> cases;
+  // For each case whose grade a cluster rule raised: the earlier members to raise too.
+  auto links_to_make = std::make_shared<std::vector<std::pair<size_t, ClusterLink>>>();
+  std::vector<std::vector<std::string>> members_of(batch.size());
   cases.reserve(batch.size());
-  for (const auto& in : batch) {
+  for (size_t index = 0; index < batch.size(); ++index) {
+    const auto& in = batch[index];
     grading::HistoryFacts facts;
+    std::vector<std::string> keys = link_keys(in);
+    if (clusters && !keys.empty()) {
+      // Per key: the distinct people (phones) naming it within the window, this one included.
+      std::map<std::string, std::map<std::string, std::string>> people;  // key -> phone -> case
+      if (auto stored = store_.links(keys, in.issued_at - window, 5000)) {
+        for (const auto& l : *stored) people[l.key].emplace(l.phone, l.case_id);
+      }
+      for (const auto& key : keys) {
+        for (const auto& [phone, case_id] : batch_links[key]) people[key].emplace(phone, case_id);
+      }
+      for (const auto& [key, phones] : people) {
+        int n = static_cast<int>(phones.size()) + (phones.count(in.subject.phone) ? 0 : 1);
+        if (n > facts.cluster_people) {
+          facts.cluster_people = n;
+          facts.cluster_key = key;
+          facts.cluster_case_ids.clear();
+          for (const auto& [phone, case_id] : phones) {
+            if (phone != in.subject.phone) facts.cluster_case_ids.push_back(case_id);
+          }
+        }
+      }
+    }
     if (history) {
       if (auto last = store_.last_warning_for_phone(in.subject.phone); last && *last) {
         facts.previous_warning_at = *last;
@@ -104,8 +189,36 @@ void CaseService::ingest(std::vector<instruction::Instruction> batch,
       seen = std::max(seen, in.issued_at);
     }
     cases.push_back(make_case(in, *rules, facts, now));
+    store::NewCase& made = cases.back();
+    for (const auto& key : keys) batch_links[key].emplace_back(in.subject.phone, made.kase.id);
+    made.link_keys = std::move(keys);
+    for (const auto& rule : rules->rules) {
+      if (!rule.when.cluster_min_people) continue;
+      if (std::find(made.kase.reasons.begin(), made.kase.reasons.end(), rule.id) == made.kase.reasons.end()) continue;
+      for (const auto& member : facts.cluster_case_ids) {
+        links_to_make->push_back({index, ClusterLink{facts.cluster_key, facts.cluster_people,
+                                                     made.kase.id, rule.id, rule.effect}});
+        members_of[index].push_back(member);
+      }
+    }
   }
-  store_.ingest(std::move(cases), std::move(done));
+  auto members = std::make_shared<std::vector<std::vector<std::string>>>(std::move(members_of));
+  store_.ingest(std::move(cases), [this, links_to_make, members, done = std::move(done)](
+                                      Result<std::vector<store::IngestOutcome>> r) {
+    if (r) {
+      // Raise the cluster's earlier cases; answered or not, the arrival itself is stored.
+      std::map<size_t, size_t> next_member;
+      for (const auto& [index, link] : *links_to_make) {
+        const std::string& member = (*members)[index][next_member[index]++];
+        if (!(*r)[index].created) continue;
+        const Millis at = clock_.now();
+        store_.update(member, [link = link, at](const Case& current) {
+          return link_cluster(current, link, "system", at);
+        }, [](Result<Case>) {});
+      }
+    }
+    done(std::move(r));
+  });
 }
 
 void CaseService::record(std::string case_id, EventRequest request, std::string actor,

@@ -16,6 +16,11 @@
 
 namespace quanzu::cases {
 
+// What ties an instruction to other people's: its counterparty accounts
+// ("account:<digits>"), URLs ("url:<url>") and their hosts and domains ("domain:<host>"),
+// normalised, without repeats.
+std::vector<std::string> link_keys(const instruction::Instruction& instruction);
+
 class CaseService {
  public:
   // All four must outlive the service.

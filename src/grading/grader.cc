@@ -1,6 +1,7 @@
 #include "grading/grader.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace quanzu::grading {
 namespace {
@@ -28,7 +29,11 @@ Facts facts_of(const instruction::Instruction& in, int offset) {
   for (const auto& ind : in.indicators) {
     f.indicator_kinds |= bit(ind.kind);
     if (ind.contact_count) max_contacts = std::max(max_contacts, *ind.contact_count);
-    if (ind.call_seconds) call_seconds = std::max<std::int64_t>(call_seconds, 0) + *ind.call_seconds;
+    if (ind.call_seconds) {
+      // Saturates: the feed allows any non-negative count, and a sum must not wrap.
+      const std::int64_t so_far = std::max<std::int64_t>(call_seconds, 0);
+      call_seconds = *ind.call_seconds > INT64_MAX - so_far ? INT64_MAX : so_far + *ind.call_seconds;
+    }
   }
   if (max_contacts >= 0) f.contact_count = static_cast<double>(max_contacts);
   if (call_seconds >= 0) f.call_seconds = static_cast<double>(call_seconds);
@@ -74,6 +79,17 @@ Level clamp(int v) {
 
 }  // namespace
 
+Level apply_effect(Level level, const Effect& effect, std::optional<Level> upstream) {
+  switch (effect.kind) {
+    case Effect::Kind::kSet: return effect.level;
+    case Effect::Kind::kRaise: return clamp(static_cast<int>(level) + effect.steps);
+    case Effect::Kind::kFloor: return std::max(level, effect.level);
+    case Effect::Kind::kCap: return std::min(level, effect.level);
+    case Effect::Kind::kFloorUpstream: return upstream ? std::max(level, *upstream) : level;
+  }
+  return level;
+}
+
 Grade grade(const RuleSet& rules, const instruction::Instruction& in, const HistoryFacts& history,
             int utc_offset_minutes) {
   const Facts f = facts_of(in, utc_offset_minutes);
@@ -82,18 +98,9 @@ Grade grade(const RuleSet& rules, const instruction::Instruction& in, const Hist
   g.rules_version = rules.version;
   for (const Rule& rule : rules.rules) {
     if (!matches(rule.when, f, in, history)) continue;
-    const int current = static_cast<int>(g.level);
-    switch (rule.effect.kind) {
-      case Effect::Kind::kSet: g.level = rule.effect.level; break;
-      case Effect::Kind::kRaise: g.level = clamp(current + rule.effect.steps); break;
-      case Effect::Kind::kFloor: g.level = std::max(g.level, rule.effect.level); break;
-      case Effect::Kind::kCap: g.level = std::min(g.level, rule.effect.level); break;
-      case Effect::Kind::kFloorUpstream:
-        // The upstream level can raise, never lower.
-        if (!in.upstream_level) continue;
-        g.level = std::max(g.level, *in.upstream_level);
-        break;
-    }
+    // The upstream level can raise, never lower; without one the rule has nothing to say.
+    if (rule.effect.kind == Effect::Kind::kFloorUpstream && !in.upstream_level) continue;
+    g.level = apply_effect(g.level, rule.effect, in.upstream_level);
     g.reasons.push_back(rule.id);
   }
   return g;

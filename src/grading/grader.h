@@ -15,7 +15,8 @@ namespace quanzu::grading {
 struct HistoryFacts {
   std::optional<Millis> previous_warning_at;  // latest earlier warning for the same phone
   int cluster_people = 0;  // distinct phones sharing an account/URL with this one, in the window
-  std::vector<std::string> cluster_case_ids;  // their cases, for linking
+  std::string cluster_key;                    // the shared key with the most people
+  std::vector<std::string> cluster_case_ids;  // the other cases naming it, for linking
 };
 
 struct Grade {
@@ -23,6 +24,9 @@ struct Grade {
   std::vector<std::string> reasons;  // ids of the rules that fired, in order
   std::string rules_version;
 };
+
+// The level after `effect`; kFloorUpstream needs the upstream level (no change without).
+Level apply_effect(Level level, const Effect& effect, std::optional<Level> upstream);
 
 Grade grade(const RuleSet& rules, const instruction::Instruction& instruction,
             const HistoryFacts& history = {}, int utc_offset_minutes = 480);

@@ -174,7 +174,8 @@ FileOutcome run_case_file(const fs::path& path) {
     }
     const std::string case_name(name->as_string());
     if (!names.insert(case_name).second) ADD_FAILURE() << file << ": duplicate case " << case_name;
-    const std::string label = file + " \"" + case_name + "\"";
+    std::string label = file;
+    label += " \"" + case_name + "\"";
 
     auto expected_level = instruction::parse_level(std::string_view(level->as_string()));
     if (!expected_level) {

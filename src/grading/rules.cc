@@ -1,6 +1,7 @@
 #include "grading/rules.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -22,6 +23,7 @@ class Problems {
     add(static_cast<int>(node.source().begin.line), message);
   }
   bool empty() const { return errors_.empty(); }
+  size_t count() const { return errors_.size(); }
   Error error() const {
     std::string message;
     for (const auto& e : errors_) message += (message.empty() ? "" : "\n") + e.field + ": " + e.message;
@@ -104,8 +106,8 @@ std::optional<Range> read_range(const toml::node& node, const std::string& key, 
     std::optional<double> value;
     if (v.is_integer()) value = static_cast<double>(*v.value<std::int64_t>());
     else if (v.is_floating_point()) value = *v.value<double>();
-    if (!value) {
-      problems.add(v, "when." + key + "." + name + " must be a number");
+    if (!value || !std::isfinite(*value)) {
+      problems.add(v, "when." + key + "." + name + " must be a finite number");
       continue;
     }
     if (name == "gt") r.gt = value;
@@ -206,6 +208,11 @@ bool RuleSet::uses_history() const {
   });
 }
 
+bool RuleSet::uses_clusters() const {
+  return std::any_of(rules.begin(), rules.end(),
+                     [](const Rule& r) { return r.when.cluster_min_people.has_value(); });
+}
+
 std::string content_version(std::string_view text) {
   std::uint64_t h = 1469598103934665603ULL;  // FNV-1a: a name for the content, not security
   for (unsigned char c : text) {
@@ -220,8 +227,9 @@ Result<RuleSet> load_rules(std::string_view text, const std::string& name) {
   try {
     root = toml::parse(text, name);
   } catch (const toml::parse_error& err) {
-    return fail(Code::kInvalid, name + ":" + std::to_string(err.source().begin.line) + ": " +
-                                    std::string(err.description()));
+    Problems syntax(name);
+    syntax.add(static_cast<int>(err.source().begin.line), std::string(err.description()));
+    return tl::unexpected(syntax.error());
   }
   Problems problems(name);
   RuleSet set;
@@ -250,8 +258,13 @@ Result<RuleSet> load_rules(std::string_view text, const std::string& name) {
     else problems.add(1, "no [[rules]]: a rules file needs at least one rule");
     return tl::unexpected(problems.error());
   }
+  if (rules->empty()) problems.add(*root.get("rules"), "rules is empty: a rules file needs at least one rule");
   std::map<std::string, int> ids;
+  // Rules with a problem of their own are left out of the shadow check: a refused effect or
+  // condition would make it report nonsense.
+  std::vector<bool> sound;
   for (const auto& node : *rules) {
+    const size_t problems_before = problems.count();
     const auto* table = node.as_table();
     const int line = static_cast<int>(node.source().begin.line);
     if (!table) {
@@ -356,15 +369,16 @@ Result<RuleSet> load_rules(std::string_view text, const std::string& name) {
     if (effects == 0) problems.add(line, "rule \"" + rule.id + "\" has no effect; give one of set, raise, floor, cap");
     if (effects > 1) problems.add(line, "rule \"" + rule.id + "\" has several effects; give exactly one of set, raise, floor, cap");
     set.rules.push_back(std::move(rule));
+    sound.push_back(problems.count() == problems_before);
   }
   // A `set` rule is shadowed when a later `set` rule fires whenever it does: its level
   // would always be overwritten.
   for (size_t i = 0; i < set.rules.size(); ++i) {
     const Rule& a = set.rules[i];
-    if (a.effect.kind != Effect::Kind::kSet) continue;
+    if (a.effect.kind != Effect::Kind::kSet || !sound[i]) continue;
     for (size_t j = i + 1; j < set.rules.size(); ++j) {
       const Rule& b = set.rules[j];
-      if (b.effect.kind == Effect::Kind::kSet && a.when.implies(b.when)) {
+      if (sound[j] && b.effect.kind == Effect::Kind::kSet && a.when.implies(b.when)) {
         problems.add(a.line, "rule \"" + a.id + "\" is shadowed by rule \"" + b.id + "\" (line " +
                                  std::to_string(b.line) + "), which fires whenever it does and sets the level after it; "
                                  "move the narrower rule after the wider one");

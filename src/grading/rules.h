@@ -77,7 +77,8 @@ struct RuleSet {
   Level default_level = Level::kLow;
   std::vector<Rule> rules;
   int cluster_window_days = 7;
-  bool uses_history() const;
+  bool uses_history() const;   // any rule looks at earlier warnings
+  bool uses_clusters() const;  // any rule looks at fraud clusters
 };
 
 // Parses and validates a rules file. `name` prefixes every message ("rules.toml:12: ...").

@@ -318,7 +318,7 @@ TEST(Rules, RangeBoundsMustBeNumbersWithKnownNames) {
       "when.contact_count = { gt = 1, gte = 2 }",  // 6
       "set = \"high\"",                            // 7
   }));
-  EXPECT_TRUE(has_problem(r, 3, "when.age.gte must be a number"));
+  EXPECT_TRUE(has_problem(r, 3, "when.age.gte must be a finite number"));
   EXPECT_TRUE(has_problem(r, 4, "unknown comparison \"above\""));
   EXPECT_TRUE(has_problem(r, 5, "when.call_seconds has no comparison"));
   EXPECT_TRUE(has_problem(r, 6, "two lower or two upper bounds"));

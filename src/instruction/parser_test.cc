@@ -673,6 +673,13 @@ TEST(DuplicateKeys, NestedPathsAreNamed) {
   expect_error(parse_instruction(R"({"o":{"id":1,"\u0069d":2}})"), "o.id", "duplicate key");
 }
 
+TEST(DuplicateKeys, SimilarKeysAreNotDuplicates) {
+  std::string text(kMinimal);
+  text.insert(1, R"("aXbXc":1,"aYbXc":2,"x":{"aXbXc":1,"aXbYc":2,"":3,"\u0000":4},)");
+  auto r = parse_instruction(text);
+  EXPECT_TRUE(r.has_value()) << r.error().message;
+}
+
 TEST(DuplicateKeys, LargeObjects) {
   std::string text = "{";
   for (int i = 0; i < 100; ++i) text += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";

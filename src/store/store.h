@@ -30,6 +30,24 @@ using Done = std::function<void(Result<T>)>;
 struct NewCase {
   cases::Case kase;  // kase.timeline holds the "created" event
   std::string instruction_raw;
+  // What ties this case to others: "account:<number>", "url:<url>", "domain:<host>".
+  std::vector<std::string> link_keys;
+};
+
+// A case that names a link key.
+struct Link {
+  std::string key;
+  std::string case_id;
+  std::string phone;
+  Millis at = 0;  // the instruction's issued_at
+};
+
+// A link key shared by several people: a fraud cluster.
+struct ClusterSummary {
+  std::string key;
+  std::int64_t people = 0;  // distinct phones
+  std::int64_t cases = 0;
+  Millis first_at = 0, last_at = 0;
 };
 
 struct IngestOutcome {
@@ -126,6 +144,15 @@ class CaseStore {
       std::string_view phone, std::optional<Millis> before = std::nullopt) = 0;
   // Cases created in [since, until) with their raw instructions, oldest first, after the
   // given position (keyset on created_at, id), at most `limit`.
+  // The cases naming any of `keys` with an instruction issued at or after `since`, at most
+  // `limit`, newest first.
+  virtual Result<std::vector<Link>> links(const std::vector<std::string>& keys, Millis since,
+                                          size_t limit) = 0;
+  // The link keys of one case.
+  virtual Result<std::vector<std::string>> link_keys_of(std::string_view case_id) = 0;
+  // Keys shared by at least `min_people` distinct phones since `since`, most people first.
+  virtual Result<std::vector<ClusterSummary>> clusters(Millis since, int min_people,
+                                                       size_t limit) = 0;
   virtual Result<std::vector<cases::Case>> cases_with_instructions(
       Millis since, Millis until, const std::optional<Cursor>& after, size_t limit) = 0;
 

@@ -453,7 +453,9 @@ TEST_F(ApiTest, KeysetPaginationVisitsEveryCaseOnce) {
       seen.push_back(text(c.at("id")));
       // Newest first (same offset everywhere, so the text orders like the instant).
       const std::string created = text(c.at("created_at"));
-      if (!previous_created.empty()) EXPECT_LE(created, previous_created);
+      if (!previous_created.empty()) {
+        EXPECT_LE(created, previous_created);
+      }
       previous_created = created;
     }
     if (body.at("next_cursor").is_null()) break;

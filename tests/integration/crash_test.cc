@@ -25,8 +25,9 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 constexpr int kClients = 8;
-// The load stops at whichever comes first; both keep the test short on 2 cores.
-constexpr auto kLoadTime = 1500ms;
+constexpr int kRounds = 3;
+// Each round's load stops at whichever comes first; both keep the test short on 2 cores.
+constexpr auto kLoadTime = 1000ms;
 constexpr int kAnsweredRequestsBeforeKill = 3000;
 constexpr int kMaxRequestsPerClient = 1000;
 constexpr size_t kBatchItems = 3;
@@ -43,7 +44,7 @@ struct ClientLog {
 
 // Posts single instructions and small batches with unique ids until `stop` or the server
 // goes away.
-void post_until_stopped(const std::string& host, std::uint16_t port, int client,
+void post_until_stopped(const std::string& host, std::uint16_t port, const std::string& client,
                         const std::atomic<bool>& stop, const std::atomic<bool>& killed,
                         std::atomic<int>& answered, std::condition_variable& progress,
                         ClientLog& log) {
@@ -54,8 +55,8 @@ void post_until_stopped(const std::string& host, std::uint16_t port, int client,
       std::vector<std::string> ids;
       std::string body = items == 1 ? "" : "[";
       for (size_t i = 0; i < items; ++i) {
-        ids.push_back("K-" + std::to_string(client) + "-" + std::to_string(n) + "-" + std::to_string(i));
-        body += (i ? "," : "") + sample_instruction(ids.back(), "1390000" + std::to_string(1000 + client));
+        ids.push_back(client + "-" + std::to_string(n) + "-" + std::to_string(i));
+        body += (i ? "," : "") + sample_instruction(ids.back());
       }
       if (items > 1) body += "]";
       log.sent.insert(log.sent.end(), ids.begin(), ids.end());
@@ -102,10 +103,10 @@ std::map<std::string, std::vector<std::string>> stored_cases(HttpClient& client)
   throw std::runtime_error("listing does not end");
 }
 
-TEST(CrashTest, EveryAcknowledgedInstructionSurvivesSigkill) {
-  const std::string dir = fresh_dir("crash");
-  auto server = ServerProcess::start(quanzu_binary(), dir);
-
+// Loads the server from kClients threads, SIGKILLs it mid-load and adds to `sent` every id
+// posted and to `acked` every id answered "created" (with its case id).
+void load_and_kill(ServerProcess& server, int round, std::set<std::string>& sent,
+                   std::map<std::string, std::string>& acked) {
   std::vector<ClientLog> logs(kClients);
   std::atomic<bool> stop{false};
   std::atomic<bool> killed{false};
@@ -114,7 +115,8 @@ TEST(CrashTest, EveryAcknowledgedInstructionSurvivesSigkill) {
   std::condition_variable progress;
   std::vector<std::thread> clients;
   for (int c = 0; c < kClients; ++c) {
-    clients.emplace_back(post_until_stopped, server->host(), server->port(), c, std::cref(stop),
+    clients.emplace_back(post_until_stopped, server.host(), server.port(),
+                         "K" + std::to_string(round) + "-" + std::to_string(c), std::cref(stop),
                          std::cref(killed), std::ref(answered), std::ref(progress), std::ref(logs[c]));
   }
   {
@@ -124,53 +126,71 @@ TEST(CrashTest, EveryAcknowledgedInstructionSurvivesSigkill) {
   }
   // The clients are still posting: some requests are in flight when the server dies.
   killed = true;
-  server->kill9();
+  server.kill9();
   stop = true;
   for (auto& t : clients) t.join();
 
-  std::set<std::string> sent;
-  std::map<std::string, std::string> acked;
+  size_t round_sent = 0;
+  size_t round_acked = 0;
   for (const auto& log : logs) {
-    for (const auto& u : log.unexpected) ADD_FAILURE() << u;
+    for (const auto& u : log.unexpected) ADD_FAILURE() << "round " << round << ": " << u;
     sent.insert(log.sent.begin(), log.sent.end());
     acked.insert(log.acked.begin(), log.acked.end());
+    round_sent += log.sent.size();
+    round_acked += log.acked.size();
   }
-  ASSERT_GT(acked.size(), 100u) << "too little load to prove anything; server output:\n" << server->output();
-  std::printf("[          ] %d requests answered, %zu instructions acknowledged, %zu unanswered at the kill\n",
-              answered.load(), acked.size(), sent.size() - acked.size());
+  EXPECT_GT(round_acked, 100u) << "too little load to prove anything; server output:\n" << server.output();
+  std::printf("[          ] round %d: %d requests answered, %zu instructions acknowledged, %zu unanswered "
+              "at the kill\n",
+              round, answered.load(), round_acked, round_sent - round_acked);
+}
 
-  server = ServerProcess::start(quanzu_binary(), dir);
-  HttpClient client(server->host(), server->port());
+TEST(CrashTest, EveryAcknowledgedInstructionSurvivesSigkill) {
+  const std::string dir = fresh_dir("crash");
+  auto server = ServerProcess::start(quanzu_binary(), dir);
+  std::set<std::string> sent;
+  std::map<std::string, std::string> acked;
+  std::map<std::string, std::vector<std::string>> stored;
 
-  // Each acknowledged instruction is there once, in the case it was promised; whatever else
-  // is there was sent (an answer lost in the crash), also once.
-  const auto stored = stored_cases(client);
-  for (const auto& [id, case_ids] : stored) {
-    EXPECT_EQ(case_ids.size(), 1u) << id << " is stored " << case_ids.size() << " times";
-    EXPECT_TRUE(sent.count(id)) << id << " was never sent";
-  }
-  size_t missing = 0;
-  for (const auto& [id, case_id] : acked) {
-    auto it = stored.find(id);
-    if (it == stored.end()) {
-      if (++missing <= 10) ADD_FAILURE() << id << " was answered created (" << case_id << ") but is lost";
-      continue;
+  // Each round kills a server that itself recovered from the previous kill.
+  for (int round = 0; round < kRounds; ++round) {
+    std::map<std::string, std::string> acked_now;
+    load_and_kill(*server, round, sent, acked_now);
+    server = ServerProcess::start(quanzu_binary(), dir);
+    HttpClient client(server->host(), server->port());
+
+    // Each acknowledged instruction is there once, in the case it was promised; whatever
+    // else is there was sent (its answer lost in the crash), also once.
+    stored = stored_cases(client);
+    for (const auto& [id, case_ids] : stored) {
+      EXPECT_EQ(case_ids.size(), 1u) << id << " is stored " << case_ids.size() << " times";
+      EXPECT_TRUE(sent.count(id)) << id << " was never sent";
     }
-    EXPECT_EQ(it->second.front(), case_id) << id;
-  }
-  EXPECT_EQ(missing, 0u) << "of " << acked.size() << " acknowledged";
-  json::value stats = json::parse(client.get("/api/v1/stats").body);
-  EXPECT_EQ(stats.at("cases").as_int64(), static_cast<std::int64_t>(stored.size()));
+    acked.insert(acked_now.begin(), acked_now.end());
+    size_t missing = 0;
+    for (const auto& [id, case_id] : acked) {
+      auto it = stored.find(id);
+      if (it == stored.end()) {
+        if (++missing <= 10) ADD_FAILURE() << id << " was answered created (" << case_id << ") but is lost";
+        continue;
+      }
+      EXPECT_EQ(it->second.front(), case_id) << id;
+    }
+    ASSERT_EQ(missing, 0u) << "round " << round << ": lost of " << acked.size() << " acknowledged";
+    const json::value stats = json::parse(client.get("/api/v1/stats").body);
+    EXPECT_EQ(stats.at("cases").as_int64(), static_cast<std::int64_t>(stored.size()));
 
-  // The case each acknowledgement named holds that instruction.
-  for (const auto& [id, case_id] : acked) {
-    HttpResponse r = client.get("/api/v1/cases/" + case_id);
-    ASSERT_EQ(r.status, 200u) << case_id << " (" << id << "): " << r.body;
-    EXPECT_EQ(text(json::parse(r.body).at("instruction_id")), id);
+    // The case each acknowledgement of this round named holds that instruction.
+    for (const auto& [id, case_id] : acked_now) {
+      HttpResponse r = client.get("/api/v1/cases/" + case_id);
+      ASSERT_EQ(r.status, 200u) << case_id << " (" << id << "): " << r.body;
+      EXPECT_EQ(text(json::parse(r.body).at("instruction_id")), id);
+    }
   }
 
   // Replaying everything: the acknowledged are duplicates of their case; the unanswered are
-  // duplicates if the crash kept them, otherwise created now.
+  // duplicates if a crash kept them, otherwise created now.
+  HttpClient client(server->host(), server->port());
   std::vector<std::string> all(sent.begin(), sent.end());
   for (size_t start = 0; start < all.size(); start += kReplayBatch) {
     std::string body = "[";
@@ -179,7 +199,7 @@ TEST(CrashTest, EveryAcknowledgedInstructionSurvivesSigkill) {
     body += "]";
     HttpResponse r = client.post("/api/v1/instructions", body);
     ASSERT_EQ(r.status, 200u) << r.body;
-    json::array results = json::parse(r.body).at("results").as_array();
+    const json::array results = json::parse(r.body).at("results").as_array();
     ASSERT_EQ(results.size(), end - start);
     for (size_t i = start; i < end; ++i) {
       const json::value& result = results[i - start];
@@ -195,7 +215,7 @@ TEST(CrashTest, EveryAcknowledgedInstructionSurvivesSigkill) {
       }
     }
   }
-  stats = json::parse(client.get("/api/v1/stats").body);
+  const json::value stats = json::parse(client.get("/api/v1/stats").body);
   EXPECT_EQ(stats.at("cases").as_int64(), static_cast<std::int64_t>(sent.size()));
 }
 

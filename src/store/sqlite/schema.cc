@@ -60,6 +60,19 @@ CREATE TABLE changes (
   at INTEGER NOT NULL
 );
 )sql",
+      // 2: links between a case and the counterparty accounts / URLs / domains it names, to
+      // find the other people of a fraud cluster (由点及面).
+      R"sql(
+CREATE TABLE links (
+  key TEXT NOT NULL,
+  case_id TEXT NOT NULL,
+  phone TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (key, case_id)
+) WITHOUT ROWID;
+CREATE INDEX links_by_key_at ON links(key, at);
+CREATE INDEX links_by_case ON links(case_id);
+)sql",
   };
   return kMigrations;
 }

@@ -105,7 +105,7 @@ struct SqliteStore::Job {
 struct SqliteStore::Writer {
   Db db;
   Stmt insert_instruction, find_instruction, insert_case, insert_event, insert_change,
-      select_case, update_case, max_event_seq;
+      select_case, update_case, max_event_seq, insert_link;
 
   Result<bool> prepare() {
     auto prep = [&](Stmt& s, const std::string& sql) {
@@ -130,7 +130,9 @@ struct SqliteStore::Writer {
              "UPDATE cases SET level=?, reasons=?, rules_version=?, station_code=?, "
              "station_name=?, district_adcode=?, routing_method=?, status=?, outcome=?, "
              "amount_protected=?, updated_at=?, version=? WHERE id=?") &&
-        prep(max_event_seq, "SELECT COALESCE(MAX(seq), 0) FROM timeline WHERE case_id = ?");
+        prep(max_event_seq, "SELECT COALESCE(MAX(seq), 0) FROM timeline WHERE case_id = ?") &&
+        prep(insert_link,
+             "INSERT INTO links(key, case_id, phone, at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING");
     if (!ok) return sql_error(db, "prepare");
     return true;
   }
@@ -200,6 +202,10 @@ struct SqliteStore::Writer {
       std::int64_t seq = 0;
       for (const auto& e : c.timeline) {
         if (auto r = add_event(c.id, e, ++seq); !r) return tl::unexpected(r.error());
+      }
+      for (const auto& key : item.link_keys) {
+        auto r = insert_link.reset().bind(1, key).bind(2, c.id).bind(3, c.phone).bind(4, c.issued_at).run();
+        if (!r) return tl::unexpected(r.error());
       }
       auto change_seq = add_change(c.id, "created", c.created_at);
       if (!change_seq) return tl::unexpected(change_seq.error());
@@ -601,6 +607,57 @@ Result<std::optional<Millis>> SqliteStore::last_warning_for_phone(std::string_vi
   if (s.step() != SQLITE_ROW) return sql_error(lease.db(), "last warning");
   if (s.is_null(0)) return std::optional<Millis>();
   return std::optional<Millis>(s.int64(0));
+}
+
+Result<std::vector<Link>> SqliteStore::links(const std::vector<std::string>& keys, Millis since,
+                                             size_t limit) {
+  ReadLease lease(*this);
+  if (!lease.ok()) return tl::unexpected(lease.error());
+  const Db& db = lease.db();
+  Stmt s(db.get(), "SELECT key, case_id, phone, at FROM links WHERE key = ? AND at >= ? "
+                   "ORDER BY at DESC LIMIT ?");
+  if (!s.ok()) return sql_error(db, "prepare");
+  std::vector<Link> out;
+  for (const auto& key : keys) {
+    s.reset().bind(1, key).bind(2, since).bind(3, static_cast<std::int64_t>(limit));
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back({s.text(0), s.text(1), s.text(2), s.int64(3)});
+    if (rc != SQLITE_DONE) return sql_error(db, "read links");
+  }
+  std::sort(out.begin(), out.end(), [](const Link& a, const Link& b) { return a.at > b.at; });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+Result<std::vector<std::string>> SqliteStore::link_keys_of(std::string_view case_id) {
+  ReadLease lease(*this);
+  if (!lease.ok()) return tl::unexpected(lease.error());
+  Stmt s(lease.db().get(), "SELECT key FROM links WHERE case_id = ? ORDER BY key");
+  if (!s.ok()) return sql_error(lease.db(), "prepare");
+  s.bind(1, case_id);
+  std::vector<std::string> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.push_back(s.text(0));
+  if (rc != SQLITE_DONE) return sql_error(lease.db(), "read links");
+  return out;
+}
+
+Result<std::vector<ClusterSummary>> SqliteStore::clusters(Millis since, int min_people,
+                                                         size_t limit) {
+  ReadLease lease(*this);
+  if (!lease.ok()) return tl::unexpected(lease.error());
+  Stmt s(lease.db().get(),
+         "SELECT key, COUNT(DISTINCT phone), COUNT(*), MIN(at), MAX(at) FROM links WHERE at >= ? "
+         "GROUP BY key HAVING COUNT(DISTINCT phone) >= ? ORDER BY 2 DESC, 5 DESC LIMIT ?");
+  if (!s.ok()) return sql_error(lease.db(), "prepare");
+  s.bind(1, since).bind(2, static_cast<std::int64_t>(min_people)).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<ClusterSummary> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    out.push_back({s.text(0), s.int64(1), s.int64(2), s.int64(3), s.int64(4)});
+  }
+  if (rc != SQLITE_DONE) return sql_error(lease.db(), "read clusters");
+  return out;
 }
 
 Result<std::vector<Case>> SqliteStore::cases_with_instructions(Millis since, Millis until,

@@ -43,6 +43,10 @@ class SqliteStore final : public CaseStore {
   std::int64_t last_change_seq() override;
   Result<std::optional<Millis>> last_warning_for_phone(std::string_view phone,
                                                        std::optional<Millis> before) override;
+  Result<std::vector<Link>> links(const std::vector<std::string>& keys, Millis since,
+                                  size_t limit) override;
+  Result<std::vector<std::string>> link_keys_of(std::string_view case_id) override;
+  Result<std::vector<ClusterSummary>> clusters(Millis since, int min_people, size_t limit) override;
   Result<std::vector<cases::Case>> cases_with_instructions(Millis since, Millis until,
                                                            const std::optional<Cursor>& after,
                                                            size_t limit) override;
