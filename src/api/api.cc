@@ -3,6 +3,7 @@
 #include <charconv>
 #include <chrono>
 #include <map>
+#include <set>
 
 #include <boost/json.hpp>
 
@@ -184,6 +185,10 @@ void Api::handle(Request&& request, std::shared_ptr<Exchange> exchange) {
     }
     return answer(*exchange, error_response(404, "no such resource: " + path));
   }
+  if (path == "/api/v1/clusters") {
+    if (method != http::verb::get) return method_not_allowed("GET");
+    return list_clusters(request, *exchange);
+  }
   if (path == "/api/v1/stats") {
     if (method != http::verb::get) return method_not_allowed("GET");
     return stats(request, *exchange);
@@ -214,7 +219,7 @@ void Api::handle(Request&& request, std::shared_ptr<Exchange> exchange) {
                        {"endpoints", json::array{"POST /api/v1/instructions", "GET /api/v1/cases",
                                                  "GET /api/v1/cases/{id}",
                                                  "POST /api/v1/cases/{id}/events",
-                                                 "GET /api/v1/stats", "GET /api/v1/stream",
+                                                 "GET /api/v1/stats", "GET /api/v1/stream", "GET /api/v1/clusters",
                                                  "GET /api/v1/rules", "POST /api/v1/rules",
                                                  "POST /api/v1/rules/whatif",
                                                  "GET /healthz", "GET /metrics"}}};
@@ -335,7 +340,24 @@ void Api::get_case(std::string_view id, Exchange& exchange) {
   auto got = store_.get(id);
   if (!got) return answer(exchange, error_response(got.error()));
   if (!*got) return answer(exchange, error_response(404, "no case " + std::string(id)));
-  answer(exchange, json_response(200, case_detail(**got, options_.utc_offset_minutes)));
+  json::object body = case_detail(**got, options_.utc_offset_minutes);
+  // The other people who named the same accounts and sites (由点及面).
+  json::array links;
+  if (auto keys = store_.link_keys_of(id)) {
+    for (const auto& key : *keys) {
+      auto others = store_.links({key}, INT64_MIN, 200);
+      if (!others) continue;
+      json::array cases;
+      std::set<std::string> phones;
+      for (const auto& l : *others) {
+        phones.insert(l.phone);
+        if (l.case_id != id) cases.emplace_back(l.case_id);
+      }
+      links.push_back(json::object{{"key", key}, {"people", phones.size()}, {"other_cases", std::move(cases)}});
+    }
+  }
+  body["links"] = std::move(links);
+  answer(exchange, json_response(200, body));
   metrics_.read_latency.record(seconds_since(start));
 }
 
@@ -374,6 +396,60 @@ void Api::post_event(std::string case_id, Request& request, std::shared_ptr<Exch
                     answer(*exchange, json_response(200, body));
                     metrics_.event_latency.record(seconds_since(start));
                   });
+}
+
+void Api::list_clusters(const Request& request, Exchange& exchange) {
+  const Target target = split_target(request.target());
+  const Millis now = clock_.now();
+  int window_days = rules_ ? rules_->current()->cluster_window_days : 7;
+  Millis since = now - static_cast<Millis>(window_days) * 86400000;
+  int min_people = 3;
+  if (rules_) {
+    for (const auto& r : rules_->current()->rules) {
+      if (r.when.cluster_min_people) min_people = *r.when.cluster_min_people;
+    }
+  }
+  size_t limit = options_.default_page;
+  std::vector<FieldError> errors;
+  for (const auto& [key, value] : target.query) {
+    if (key == "since") {
+      auto at = parse_instant(value, now);
+      if (!at) errors.push_back({key, "must be an RFC 3339 date-time or a duration like 7d"});
+      else since = *at;
+    } else if (key == "min_people") {
+      auto n = parse_int(value);
+      if (!n || *n < 2 || *n > 1000) errors.push_back({key, "must be an integer from 2 to 1000"});
+      else min_people = static_cast<int>(*n);
+    } else if (key == "limit") {
+      auto n = parse_int(value);
+      if (!n || *n < 1 || static_cast<size_t>(*n) > options_.max_page) {
+        errors.push_back({key, "must be an integer between 1 and " + std::to_string(options_.max_page)});
+      } else {
+        limit = static_cast<size_t>(*n);
+      }
+    } else {
+      errors.push_back({key, "is not a known parameter; use since, min_people, limit"});
+    }
+  }
+  if (!errors.empty()) return answer(exchange, error_response(fail_fields(std::move(errors)).value()));
+  auto found = store_.clusters(since, min_people, limit);
+  if (!found) return answer(exchange, error_response(found.error()));
+  json::array clusters;
+  for (const auto& c : *found) {
+    json::array cases;
+    if (auto members = store_.links({c.key}, since, 200)) {
+      for (const auto& l : *members) cases.emplace_back(l.case_id);
+    }
+    clusters.push_back(json::object{{"key", c.key},
+                                    {"people", c.people},
+                                    {"cases", c.cases},
+                                    {"case_ids", std::move(cases)},
+                                    {"first_at", format_rfc3339(c.first_at, options_.utc_offset_minutes)},
+                                    {"last_at", format_rfc3339(c.last_at, options_.utc_offset_minutes)}});
+  }
+  answer(exchange, json_response(200, json::object{{"since", format_rfc3339(since, options_.utc_offset_minutes)},
+                                                   {"min_people", min_people},
+                                                   {"clusters", std::move(clusters)}}));
 }
 
 void Api::stats(const Request& request, Exchange& exchange) {

@@ -51,6 +51,7 @@ class Api {
   void get_case(std::string_view id, Exchange& exchange);
   void post_event(std::string case_id, Request& request, std::shared_ptr<Exchange> exchange);
   void stats(const Request& request, Exchange& exchange);
+  void list_clusters(const Request& request, Exchange& exchange);
   void stream(const Request& request, std::shared_ptr<Exchange> exchange);
   void health(Exchange& exchange);
   void get_rules(Exchange& exchange);

@@ -434,6 +434,16 @@ std::string bank_card(std::mt19937_64& rng) {
   return "62" + digits(rng, chance(rng, 0.7) ? 17 : 14);
 }
 
+// A counterparty account of the feed: one in five transfers goes to one of a few dozen
+// "mule" accounts shared by many victims, so the demo shows fraud clusters (由点及面).
+// The pool moves on slowly (by the day), as gangs change accounts.
+std::string counterparty_account(std::mt19937_64& rng, Millis at) {
+  if (!chance(rng, 0.2)) return bank_card(rng);
+  const std::uint64_t day = static_cast<std::uint64_t>(at / 86400000);
+  std::mt19937_64 mule(day * 1000003 + rng() % 24);
+  return "62" + digits(mule, 17);
+}
+
 json::object indicator(IndicatorKind kind, std::string_view value) {
   json::object o;
   o["kind"] = instruction::name(kind);
@@ -441,7 +451,7 @@ json::object indicator(IndicatorKind kind, std::string_view value) {
   return o;
 }
 
-json::array indicators_for(std::mt19937_64& rng, Trigger trigger, ScamType scam) {
+json::array indicators_for(std::mt19937_64& rng, Trigger trigger, ScamType scam, Millis at) {
   json::array out;
   const ScamLook& look = scam_looks()[static_cast<size_t>(scam)];
   auto add_app = [&] {
@@ -495,7 +505,7 @@ json::array indicators_for(std::mt19937_64& rng, Trigger trigger, ScamType scam)
       break;
     case Trigger::kPendingTransfer:
     case Trigger::kCompletedTransfer:
-      out.push_back(indicator(IndicatorKind::kAccount, bank_card(rng)));
+      out.push_back(indicator(IndicatorKind::kAccount, counterparty_account(rng, at)));
       if (chance(rng, 0.3)) add_app();
       if (chance(rng, 0.15)) add_im();
       break;
@@ -797,7 +807,7 @@ std::string DemoFeed::next(Millis at, bool with_errors) {
   o["source"] = instruction::name(source);
   o["trigger"] = instruction::name(trigger);
   o["scam_type"] = instruction::name(scam);
-  json::array indicators = indicators_for(rng_, trigger, scam);
+  json::array indicators = indicators_for(rng_, trigger, scam, at);
   if (!indicators.empty()) o["indicators"] = std::move(indicators);
 
   json::object subject;
