@@ -97,7 +97,8 @@ TEST(Rules, ShippedRulesLoadWithoutProblems) {
                                            "contact", "contact.long_calls", "contact.repeated",
                                            "transfer.pending", "transfer.pending.large_amount",
                                            "transfer.pending.elderly", "transfer.completed",
-                                           "other", "upstream_level", "repeat_phone_30d"}));
+                                           "other", "upstream_level", "repeat_phone_30d",
+                                           "cluster_3_people"}));
   for (const Rule& rule : r->rules) {
     EXPECT_GT(rule.line, 0) << rule.id;
     EXPECT_FALSE(rule.description.empty()) << rule.id;
@@ -725,7 +726,7 @@ TEST(ActiveRules, ShippedRulesCanReplaceThemselves) {
   auto again = active.replace(text, "rules.toml");
   ASSERT_TRUE(again.has_value()) << again.error().message;
   EXPECT_EQ((*again)->version, "default-2026.11");
-  EXPECT_EQ((*again)->rules.size(), 13u);
+  EXPECT_EQ((*again)->rules.size(), 14u);
 }
 
 }  // namespace
