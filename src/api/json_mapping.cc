@@ -244,11 +244,63 @@ Result<cases::EventRequest> parse_event_request(std::string_view body) {
       }
     }
     if (auto note = get_string(o, "note", errors, false)) r.outcome.note = *note;
+  } else if (*kind == "reroute") {
+    r.kind = cases::EventRequest::Kind::kReroute;
+    if (auto reason = get_string(o, "reason", errors, true)) r.reroute.reason = *reason;
+    r.reroute.station_code = get_string(o, "station", errors, false, 64);
+    if (auto it = o.find("location"); it != o.end() && !it->value().is_null()) {
+      if (!it->value().is_object()) {
+        errors.push_back({"location", "must be an object with lat and lon, adcode or cell_id"});
+      } else {
+        const json::object& l = it->value().as_object();
+        instruction::Location loc;
+        auto number = [&](const char* key, double lo, double hi) -> std::optional<double> {
+          auto f = l.find(key);
+          if (f == l.end() || f->value().is_null()) return std::nullopt;
+          if (!f->value().is_number()) {
+            errors.push_back({std::string("location.") + key, "must be a number"});
+            return std::nullopt;
+          }
+          double v = f->value().to_number<double>();
+          if (!(v >= lo && v <= hi)) {
+            errors.push_back({std::string("location.") + key, "must be between " + std::to_string(static_cast<int>(lo)) + " and " + std::to_string(static_cast<int>(hi))});
+            return std::nullopt;
+          }
+          return v;
+        };
+        loc.lat = number("lat", -90, 90);
+        loc.lon = number("lon", -180, 180);
+        if (loc.lat.has_value() != loc.lon.has_value()) errors.push_back({"location", "give lat and lon together"});
+        std::vector<FieldError> sub;
+        if (auto crs = get_string(l, "crs", sub, false, 16)) {
+          if (auto c = instruction::parse_crs(*crs)) loc.crs = *c;
+          else errors.push_back({"location.crs", "unknown value \"" + *crs + "\"; expected one of: gcj02, wgs84"});
+        }
+        if (auto adcode = get_string(l, "adcode", sub, false, 16)) {
+          if (adcode->size() != 6 || adcode->find_first_not_of("0123456789") != std::string::npos) {
+            errors.push_back({"location.adcode", "must be 6 digits"});
+          } else {
+            loc.adcode = *adcode;
+          }
+        }
+        loc.cell_id = get_string(l, "cell_id", sub, false, 64);
+        for (auto& e : sub) errors.push_back({"location." + e.field, e.message});
+        if (!loc.lat && !loc.adcode && !loc.cell_id) {
+          errors.push_back({"location", "needs lat and lon, adcode or cell_id"});
+        }
+        r.reroute.location = std::move(loc);
+      }
+    }
+    if (!r.reroute.station_code && !r.reroute.location) {
+      errors.push_back({"station", "give a station code, or a location"});
+    } else if (r.reroute.station_code && r.reroute.location) {
+      errors.push_back({"station", "give a station code or a location, not both"});
+    }
   } else if (*kind == "reopen") {
     r.kind = cases::EventRequest::Kind::kReopen;
     if (auto reason = get_string(o, "reason", errors, true)) r.reopen.reason = *reason;
   } else {
-    errors.push_back({"kind", "unknown value \"" + *kind + "\"; expected one of: attempt, note, outcome, reopen"});
+    errors.push_back({"kind", "unknown value \"" + *kind + "\"; expected one of: attempt, note, outcome, reopen, reroute"});
   }
   if (!errors.empty()) return fail_fields(std::move(errors));
   return r;

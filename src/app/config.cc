@@ -50,7 +50,8 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
   static const std::map<std::string, std::set<std::string>> kKnown{
       {"server", {"listen", "threads", "body_limit_bytes", "max_batch_items"}},
       {"store", {"data_dir"}},
-      {"jurisdictions", {"districts", "stations_per_district"}},
+      {"jurisdictions", {"districts", "stations", "cells", "stations_per_district", "synthetic_stations"}},
+      {"handoff", {"webhook_url", "secret_file"}},
       {"grading", {"rules"}},
       {"time", {"utc_offset_minutes"}},
       {"demo", {"rate_per_minute", "seed", "malformed", "simulate_handling"}},
@@ -59,7 +60,7 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
     auto section = kKnown.find(std::string(key.str()));
     if (section == kKnown.end() || !node.is_table()) {
       errors.push_back(where(path, node.source()) + ": unknown section [" + std::string(key.str()) +
-                       "]; known: server, store, jurisdictions, grading, time, demo");
+                       "]; known: server, store, jurisdictions, grading, handoff, time, demo");
       continue;
     }
     for (const auto& [sub, value] : *node.as_table()) {
@@ -110,6 +111,14 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
   string("store", "data_dir", into.data_dir);
   string("jurisdictions", "districts", into.districts_file);
   string("grading", "rules", into.rules_file);
+  string("jurisdictions", "stations", into.stations_file);
+  string("jurisdictions", "cells", into.cells_file);
+  boolean("jurisdictions", "synthetic_stations", into.synthetic_stations);
+  string("handoff", "webhook_url", into.handoff_webhook_url);
+  string("handoff", "secret_file", into.handoff_secret_file);
+  if (!into.handoff_webhook_url.empty() && into.handoff_secret_file.empty()) {
+    errors.push_back(path + ": handoff.webhook_url needs handoff.secret_file (the shared HMAC key)");
+  }
   integer("jurisdictions", "stations_per_district", into.stations_per_district, 1, 50);
   integer("time", "utc_offset_minutes", into.utc_offset_minutes, -720, 840);
   if (const toml::node* node = root.at_path("demo.rate_per_minute").node()) {
@@ -148,6 +157,10 @@ std::string shipped_file(const char* name, const char* source_subdir) {
 }  // namespace
 
 std::string default_districts_file() { return shipped_file("chongqing-districts.geojson", "data"); }
+
+std::string default_stations_file() { return shipped_file("chongqing-stations.geojson", "data"); }
+
+std::string default_cells_file() { return shipped_file("chongqing-cells.csv", "data"); }
 
 std::string default_rules_file() { return shipped_file("rules.toml", "config"); }
 

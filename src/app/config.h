@@ -17,7 +17,13 @@ struct Config {
   std::string data_dir = "./quanzu-data";
   std::string districts_file;                       // empty: the copy shipped with quanzu
   std::string rules_file;  // empty: DATA_DIR/rules.toml, made from the shipped defaults
-  int stations_per_district = 3;
+  int stations_per_district = 3;                   // only without a station areas file
+  std::string stations_file;  // station areas GeoJSON; empty: the shipped Chongqing demo file
+  std::string cells_file;     // cell-site table CSV; empty: the shipped demo table
+  bool synthetic_stations = false;                  // ignore station areas: N per district
+  // Hand-off notices: a signed webhook, or the log when no URL is set.
+  std::string handoff_webhook_url;
+  std::string handoff_secret_file;
   int utc_offset_minutes = 480;
   // demo only
   double demo_rate_per_minute = 30;
@@ -36,6 +42,8 @@ Result<bool> parse_listen(const std::string& text, Config& into);
 // The shipped districts GeoJSON: $QUANZU_SHARE_DIR, then next to the binary
 // (../share/quanzu), then the source tree this binary was built from.
 std::string default_districts_file();
+std::string default_stations_file();
+std::string default_cells_file();
 // The shipped default grading rules (rules.toml), found the same way.
 std::string default_rules_file();
 // The rules file in force: config.rules_file, else DATA_DIR/rules.toml.

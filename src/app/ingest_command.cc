@@ -65,7 +65,13 @@ int run_ingest(const Config& config, const IngestOptions& options) {
     return 1;
   }
   SystemClock clock;
-  cases::CaseService service(**store, *stations, **rules, clock, config.utc_offset_minutes);
+  auto lookups = load_lookups(config, *stations);
+  if (!lookups) {
+    std::cerr << "quanzu ingest: " << lookups.error().message << "\n";
+    return 1;
+  }
+  geo::Router router(*stations, lookups->lookups);
+  cases::CaseService service(**store, router, **rules, clock, config.utc_offset_minutes);
 
   const bool tty = isatty(STDERR_FILENO);
   const size_t total = parsed->size();

@@ -8,19 +8,14 @@
 
 #include <boost/asio/signal_set.hpp>
 
-namespace quanzu::app {
+#include "channels/log/log_channel.h"
+#include "channels/webhook/webhook_channel.h"
+#include "geo/cell_sites.h"
+#include "geo/coords.h"
+#include "geo/spatial_index.h"
+#include "geo/station_areas.h"
 
-Result<geo::StationDirectory> load_stations(const Config& config) {
-  const std::string path =
-      config.districts_file.empty() ? default_districts_file() : config.districts_file;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(Code::kInvalid, "cannot read districts file " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto districts = geo::load_districts(text.str());
-  if (!districts) return fail(Code::kInvalid, path + ": " + districts.error().message);
-  return geo::StationDirectory::synthetic(std::move(*districts), config.stations_per_district);
-}
+namespace quanzu::app {
 
 namespace {
 
@@ -32,7 +27,90 @@ Result<std::string> read_file(const std::string& path) {
   return text.str();
 }
 
+std::string stations_path(const Config& config) {
+  return config.stations_file.empty() ? default_stations_file() : config.stations_file;
+}
+
+std::string cells_path(const Config& config) {
+  return config.cells_file.empty() ? default_cells_file() : config.cells_file;
+}
+
+// What the router's lookups hold on to.
+struct LookupData {
+  geo::SpatialIndex stations;
+  geo::SpatialIndex districts;
+  geo::CellSites cells;
+  bool have_stations = false;
+};
+
 }  // namespace
+
+Result<geo::StationDirectory> load_stations(const Config& config) {
+  const std::string path =
+      config.districts_file.empty() ? default_districts_file() : config.districts_file;
+  auto text = read_file(path);
+  if (!text) return tl::unexpected(text.error());
+  auto districts = geo::load_districts(*text);
+  if (!districts) return fail(Code::kInvalid, path + ": " + districts.error().message);
+  const std::string areas_path = stations_path(config);
+  if (config.synthetic_stations || (config.stations_file.empty() && !std::filesystem::exists(areas_path))) {
+    return geo::StationDirectory::synthetic(std::move(*districts), config.stations_per_district);
+  }
+  auto areas_text = read_file(areas_path);
+  if (!areas_text) return tl::unexpected(areas_text.error());
+  auto areas = geo::load_station_areas(*areas_text);
+  if (!areas) return fail(Code::kInvalid, areas_path + ": " + areas.error().message);
+  std::vector<geo::StationInfo> stations;
+  for (const auto& a : *areas) {
+    stations.push_back({cases::Station{a.code, a.name, a.district_adcode}, a.station_point});
+  }
+  return geo::StationDirectory(std::move(*districts), std::move(stations));
+}
+
+Result<LoadedLookups> load_lookups(const Config& config, const geo::StationDirectory& directory) {
+  auto data = std::make_shared<LookupData>();
+  data->districts = geo::SpatialIndex(geo::areas_from_districts(directory.districts()));
+  const std::string areas_path = stations_path(config);
+  if (!config.synthetic_stations && std::filesystem::exists(areas_path)) {
+    auto text = read_file(areas_path);
+    if (!text) return tl::unexpected(text.error());
+    auto areas = geo::load_station_areas(*text);
+    if (!areas) return fail(Code::kInvalid, areas_path + ": " + areas.error().message);
+    std::vector<geo::Area> index_areas;
+    for (auto& a : *areas) index_areas.push_back({a.code, a.name, std::move(a.polygons)});
+    data->stations = geo::SpatialIndex(std::move(index_areas));
+    data->have_stations = true;
+  }
+  const std::string cells = cells_path(config);
+  if (std::filesystem::exists(cells)) {
+    auto text = read_file(cells);
+    if (!text) return tl::unexpected(text.error());
+    auto parsed = geo::CellSites::parse(*text, cells);
+    if (!parsed) return fail(Code::kInvalid, parsed.error().message);
+    data->cells = std::move(*parsed);
+  } else if (!config.cells_file.empty()) {
+    return fail(Code::kInvalid, "cannot read cell-site table " + cells);
+  }
+  LoadedLookups out;
+  const LookupData* d = data.get();
+  if (d->have_stations) {
+    out.lookups.station_at = [d, &directory](geo::Point p) -> const geo::StationInfo* {
+      const geo::Area* a = d->stations.locate(p);
+      return a ? directory.station(a->code) : nullptr;
+    };
+  }
+  out.lookups.district_at = [d, &directory](geo::Point p) -> const geo::District* {
+    const geo::Area* a = d->districts.locate(p);
+    return a ? directory.district(a->code) : nullptr;
+  };
+  out.lookups.cell_at = [d](std::string_view id) -> std::optional<geo::Point> {
+    auto site = d->cells.find(id);
+    if (!site) return std::nullopt;
+    return site->crs == instruction::Crs::kWgs84 ? geo::wgs84_to_gcj02(site->point) : site->point;
+  };
+  out.data = std::move(data);
+  return out;
+}
 
 Result<std::unique_ptr<grading::ActiveRules>> load_active_rules(const Config& config) {
   const std::string path = rules_file(config);
@@ -101,9 +179,26 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config) {
   auto store = open_store(config);
   if (!store) return tl::unexpected(store.error());
   p->store_ = std::move(*store);
-  p->service_ = std::make_unique<cases::CaseService>(*p->store_, p->stations_, *p->rules_, p->clock_,
+  auto lookups = load_lookups(config, p->stations_);
+  if (!lookups) return tl::unexpected(lookups.error());
+  p->lookups_ = std::move(*lookups);
+  p->router_ = std::make_unique<geo::Router>(p->stations_, p->lookups_.lookups);
+  p->service_ = std::make_unique<cases::CaseService>(*p->store_, *p->router_, *p->rules_, p->clock_,
                                                      config.utc_offset_minutes);
   p->stream_ = std::make_unique<api::LiveStream>(*p->store_, config.utc_offset_minutes);
+  if (!config.handoff_webhook_url.empty()) {
+    auto secret = read_file(config.handoff_secret_file);
+    if (!secret) return fail(Code::kInvalid, "handoff.secret_file: " + secret.error().message);
+    while (!secret->empty() && (secret->back() == '\n' || secret->back() == '\r')) secret->pop_back();
+    auto webhook = channels::WebhookChannel::create({config.handoff_webhook_url, *secret}, p->clock_);
+    if (!webhook) return fail(Code::kInvalid, "handoff: " + webhook.error().message);
+    p->handoff_channel_ = std::move(*webhook);
+  } else {
+    p->handoff_channel_ = std::make_unique<channels::LogChannel>(std::cerr, "hand-off (log channel)");
+  }
+  p->dispatcher_ = std::make_unique<channels::Dispatcher>(
+      *p->store_, std::map<std::string, channels::Channel*>{{"handoff", p->handoff_channel_.get()}}, p->clock_);
+  p->dispatcher_->start();
   p->store_->set_change_listener(
       [stream = p->stream_.get()](const std::vector<store::Change>& changes) {
         stream->publish(changes);
@@ -140,6 +235,7 @@ Platform::~Platform() {
   if (server_) server_->stop();
   io_.stop();
   for (auto& t : threads_) t.join();
+  dispatcher_.reset();
   // The store goes first, while the io_context it posts answers to and the live stream it
   // publishes to still exist: its destructor writes what is still queued.
   store_.reset();

@@ -14,8 +14,10 @@
 #include "api/live_stream.h"
 #include "app/config.h"
 #include "base/clock.h"
+#include "channels/dispatcher.h"
 #include "cases/service.h"
 #include "geo/jurisdictions.h"
+#include "geo/router.h"
 #include "grading/active_rules.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -23,6 +25,13 @@ namespace quanzu::app {
 
 // Loads the districts file and makes the deployment's stations.
 Result<geo::StationDirectory> load_stations(const Config& config);
+
+// What the router looks points and cells up in, and the data that backs it.
+struct LoadedLookups {
+  geo::Lookups lookups;
+  std::shared_ptr<void> data;  // keeps the indexes alive as long as the lookups
+};
+Result<LoadedLookups> load_lookups(const Config& config, const geo::StationDirectory& stations);
 
 // The grading rules in force: rules_file(config), created from the shipped defaults when
 // it is the data directory's and does not exist yet.
@@ -64,9 +73,13 @@ class Platform {
   SystemClock clock_;
   geo::StationDirectory stations_;
   std::unique_ptr<grading::ActiveRules> rules_;
+  LoadedLookups lookups_;
+  std::unique_ptr<geo::Router> router_;
   std::unique_ptr<store::sqlite::SqliteStore> store_;
   std::unique_ptr<cases::CaseService> service_;
   std::unique_ptr<api::LiveStream> stream_;
+  std::unique_ptr<channels::Channel> handoff_channel_;
+  std::unique_ptr<channels::Dispatcher> dispatcher_;
   std::unique_ptr<api::Api> api_;
   boost::asio::io_context io_;
   std::unique_ptr<api::HttpServer> server_;

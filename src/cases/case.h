@@ -49,6 +49,13 @@ struct TimelineEvent {
   std::string data;   // a JSON object text with the kind's fields; "{}" when none
 };
 
+// A message a change causes (a hand-off notice, later SMS and calls): written to the store's
+// outbox in the same transaction as the change, delivered afterwards by a channel worker.
+struct Outbound {
+  std::string channel;  // "handoff", ...
+  std::string payload;  // JSON object text
+};
+
 struct Case {
   std::string id;
   std::string instruction_id;
@@ -74,6 +81,8 @@ struct Case {
   // Filled only when one case is read whole.
   std::vector<TimelineEvent> timeline;
   std::string instruction_raw;
+  // Set by a change that must send something; the store queues it, never reads it back.
+  std::vector<Outbound> outbound;
 };
 
 }  // namespace quanzu::cases

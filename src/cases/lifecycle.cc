@@ -30,6 +30,23 @@ tl::unexpected<Error> conflict(std::string message) {
 
 }  // namespace
 
+Outbound handoff_notice(const Case& c, const std::string& handoff_to, const std::string& note,
+                        Millis at) {
+  boost::json::object o{{"type", "handoff"},
+                        {"case_id", c.id},
+                        {"instruction_id", c.instruction_id},
+                        {"handoff_to", handoff_to.empty() ? boost::json::value(nullptr) : boost::json::value(handoff_to)},
+                        {"reason", note},
+                        {"level", instruction::name(c.level)},
+                        {"trigger", instruction::name(c.trigger)},
+                        {"scam_type", instruction::name(c.scam_type)},
+                        {"issued_at_ms", c.issued_at},
+                        {"at_ms", at},
+                        {"subject", boost::json::object{{"phone", c.phone}, {"name", c.subject_name}}}};
+  if (c.at_risk) o["at_risk_fen"] = c.at_risk;
+  return Outbound{"handoff", boost::json::serialize(o)};
+}
+
 Result<Case> link_cluster(const Case& current, const ClusterLink& link, const std::string& actor,
                           Millis at) {
   if (std::find(current.reasons.begin(), current.reasons.end(), link.rule_id) != current.reasons.end()) {
@@ -154,6 +171,39 @@ Result<Case> apply(const Case& current, const EventRequest& request, const std::
       next.amount_protected = 0;
       kind = "reopened";
       data["reason"] = request.reopen.reason;
+      break;
+    }
+    case EventRequest::Kind::kReroute: {
+      const auto& r = request.reroute;
+      if (r.reason.empty()) return fail_fields({{"reason", "is required"}});
+      if (current.status == Status::kClosed) {
+        return conflict("case " + current.id + " is closed; reopen it before re-routing");
+      }
+      if (r.to && current.station && r.to->code == current.station->code) {
+        return conflict("case " + current.id + " is already at station " + r.to->code);
+      }
+      kind = "rerouted";
+      data["reason"] = r.reason;
+      data["from_station"] = current.station ? boost::json::value(current.station->code) : nullptr;
+      data["method"] = r.method;
+      if (!r.note.empty()) data["routing_note"] = r.note;
+      if (r.to) {
+        next.station = r.to;
+        next.routing_method = r.method;
+        data["to_station"] = r.to->code;
+        // The new station starts its own handling: the case is open again in its queue.
+        if (current.status == Status::kUnrouted) next.status = Status::kOpen;
+      } else if (r.method == "out_of_area") {
+        next.status = Status::kClosed;
+        next.outcome = Outcome::kHandedOff;
+        next.routing_method = r.method;
+        data["to_station"] = nullptr;
+        data["handoff_to"] = r.handoff_to;
+        data["outcome"] = "handed_off";
+        next.outbound.push_back(handoff_notice(next, r.handoff_to, r.note + "; " + r.reason, at));
+      } else {
+        return fail_fields({{"location", "could not be routed to a station: " + r.note}});
+      }
       break;
     }
   }

@@ -5,6 +5,8 @@
 //   unrouted --attempt--> unrouted         open --attempt--> in_progress
 //   unrouted|open|in_progress --outcome--> closed
 //   closed --reopen(reason)--> in_progress  (any status) --note--> same status
+//   unrouted|open|in_progress --reroute(reason)--> open at the new station (unrouted -> open),
+//                                             or closed as handed_off when out of area
 #pragma once
 
 #include <optional>
@@ -33,13 +35,27 @@ struct OutcomeRequest {
 struct ReopenRequest {
   std::string reason;
 };
+// "Not in our area": a new location or an explicit station, with a reason. The caller
+// resolves it (routing) before apply(): `to` is the new station, or absent with
+// `handoff_to` set when the person is outside the deployment.
+struct RerouteRequest {
+  std::optional<std::string> station_code;
+  std::optional<instruction::Location> location;
+  std::string reason;
+  // Filled by the service from routing:
+  std::optional<Station> to;
+  std::string method;      // "manual" (station picked) or how the location was routed
+  std::string handoff_to;  // where a person outside the deployment is, when known
+  std::string note;        // how routing decided
+};
 
 struct EventRequest {
-  enum class Kind { kAttempt, kNote, kOutcome, kReopen } kind = Kind::kNote;
+  enum class Kind { kAttempt, kNote, kOutcome, kReopen, kReroute } kind = Kind::kNote;
   AttemptRequest attempt;
   NoteRequest note;
   OutcomeRequest outcome;
   ReopenRequest reopen;
+  RerouteRequest reroute;
 };
 
 // A case found to belong to a fraud cluster (由点及面) after it was graded.
@@ -55,6 +71,10 @@ struct ClusterLink {
 // "cluster_linked" event. Fails with kConflict when the rule already graded this case.
 Result<Case> link_cluster(const Case& current, const ClusterLink& link, const std::string& actor,
                           Millis at);
+
+// The notice sent to whoever takes over a case outside the deployment (channel "handoff").
+Outbound handoff_notice(const Case& c, const std::string& handoff_to, const std::string& note,
+                        Millis at);
 
 // The results a channel can report, e.g. manual_call: answered, hung_up, unreachable,
 // no_answer, rejected, busy, wrong_person.

@@ -62,11 +62,11 @@ std::vector<std::string> link_keys(const instruction::Instruction& in) {
   return keys;
 }
 
-CaseService::CaseService(store::CaseStore& store, const geo::StationDirectory& stations,
+CaseService::CaseService(store::CaseStore& store, const geo::Router& router,
                          const grading::ActiveRules& rules, const Clock& clock,
                          int utc_offset_minutes)
     : store_(store),
-      stations_(stations),
+      router_(router),
       rules_(rules),
       clock_(clock),
       utc_offset_minutes_(utc_offset_minutes) {}
@@ -92,24 +92,25 @@ store::NewCase CaseService::make_case(const instruction::Instruction& in,
   c.age = in.subject.age;
   c.at_risk = in.funds.at_risk.value_or(0);
 
-  // Until spatial routing lands, the adcode's default station owns the case.
   boost::json::object data;
-  std::string routing_note;
-  const geo::StationInfo* station = nullptr;
-  if (in.location.adcode) {
-    station = stations_.default_station(*in.location.adcode);
-    if (!station) routing_note = "adcode " + *in.location.adcode + " is not a district of ours";
-  } else {
-    routing_note = "no adcode in the instruction";
-  }
-  if (station) {
-    c.station = station->station;
-    c.routing_method = "adcode";
+  const geo::Route route = router_.route(in.location);
+  c.routing_method = route.method;
+  if (route.station) {
+    c.station = route.station;
     c.status = Status::kOpen;
+  } else if (route.method == "out_of_area") {
+    // Outside the deployment: handed off at once, with where the person is when known.
+    c.status = Status::kClosed;
+    c.outcome = Outcome::kHandedOff;
+    data["outcome"] = "handed_off";
+    data["handoff_to"] = route.handoff_to;
+    c.outbound.push_back(handoff_notice(c, route.handoff_to, route.note, now));
   } else {
-    c.routing_method = "none";
     c.status = Status::kUnrouted;
-    data["routing_note"] = routing_note;
+  }
+  data["routing_note"] = route.note;
+  if (route.point) {
+    data["routed_point"] = boost::json::array{route.point->lon, route.point->lat};
   }
 
   data["level"] = instruction::name(c.level);
@@ -224,6 +225,31 @@ void CaseService::ingest(std::vector<instruction::Instruction> batch,
 void CaseService::record(std::string case_id, EventRequest request, std::string actor,
                          store::Done<Case> done) {
   const Millis now = clock_.now();
+  if (request.kind == EventRequest::Kind::kReroute) {
+    auto& r = request.reroute;
+    if (r.station_code) {
+      r.to = router_.station(*r.station_code);
+      if (!r.to) {
+        done(fail_fields({{"station", "no station " + *r.station_code + " in this deployment"}}));
+        return;
+      }
+      r.method = "manual";
+      r.note = "station picked by the operator";
+    } else if (r.location) {
+      const geo::Route route = router_.route(*r.location);
+      r.to = route.station;
+      r.method = route.method;
+      r.note = route.note;
+      r.handoff_to = route.handoff_to;
+      if (!r.to && route.method != "out_of_area") {
+        done(fail_fields({{"location", "could not be routed: " + route.note}}));
+        return;
+      }
+    } else {
+      done(fail_fields({{"station", "give a station code or a location"}}));
+      return;
+    }
+  }
   store_.update(
       std::move(case_id),
       [request = std::move(request), actor = std::move(actor), now](const Case& current) {

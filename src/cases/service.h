@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "cases/lifecycle.h"
 #include "geo/jurisdictions.h"
+#include "geo/router.h"
 #include "grading/active_rules.h"
 #include "grading/grader.h"
 #include "instruction/instruction.h"
@@ -24,7 +25,7 @@ std::vector<std::string> link_keys(const instruction::Instruction& instruction);
 class CaseService {
  public:
   // All four must outlive the service.
-  CaseService(store::CaseStore& store, const geo::StationDirectory& stations,
+  CaseService(store::CaseStore& store, const geo::Router& router,
               const grading::ActiveRules& rules, const Clock& clock, int utc_offset_minutes = 480);
 
   // Grades and routes each instruction and stores it as a new case, unless its id is
@@ -32,7 +33,8 @@ class CaseService {
   void ingest(std::vector<instruction::Instruction> batch,
               store::Done<std::vector<store::IngestOutcome>> done);
 
-  // Applies one event through the state machine (lifecycle.h) and stores it.
+  // Applies one event through the state machine (lifecycle.h) and stores it. A re-route is
+  // resolved first (station code or location -> station, or hand-off).
   void record(std::string case_id, EventRequest request, std::string actor,
               store::Done<Case> done);
 
@@ -42,7 +44,7 @@ class CaseService {
 
  private:
   store::CaseStore& store_;
-  const geo::StationDirectory& stations_;
+  const geo::Router& router_;
   const grading::ActiveRules& rules_;
   const Clock& clock_;
   const int utc_offset_minutes_;

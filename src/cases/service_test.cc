@@ -50,7 +50,8 @@ class ServiceTest : public ::testing::Test {
     jb.adcode = "500105";
     jb.name = "江北区";
     stations_ = geo::StationDirectory::synthetic({jb}, 1);
-    service_ = std::make_unique<CaseService>(*store_, stations_, *rules_, clock_);
+    router_ = std::make_unique<geo::Router>(stations_, geo::brute_force_lookups(stations_));
+    service_ = std::make_unique<CaseService>(*store_, *router_, *rules_, clock_);
   }
   void TearDown() override {
     service_.reset();
@@ -93,6 +94,7 @@ class ServiceTest : public ::testing::Test {
   std::unique_ptr<store::sqlite::SqliteStore> store_;
   std::unique_ptr<grading::ActiveRules> rules_;
   geo::StationDirectory stations_;
+  std::unique_ptr<geo::Router> router_;
   std::unique_ptr<CaseService> service_;
 };
 

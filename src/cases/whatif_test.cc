@@ -65,7 +65,8 @@ TEST(WhatIf, CountsChangesByLevelAndStationWithBothExplanations) {
   jb.name = "江北区";
   auto stations = geo::StationDirectory::synthetic({jb}, 1);
   ManualClock clock(1701224760000);
-  CaseService service(**store, stations, rules, clock);
+  geo::Router router(stations, geo::brute_force_lookups(stations));
+  CaseService service(**store, router, rules, clock);
 
   // Three separate arrivals, so that each sees the ones before as history.
   const std::vector<std::string> texts{

@@ -106,6 +106,16 @@ struct Stats {
   instruction::Fen amount_protected = 0;
 };
 
+// A queued outbound message. `id` doubles as the idempotency key receivers see.
+struct OutboxEntry {
+  std::int64_t id = 0;
+  std::string case_id;
+  std::string channel;
+  std::string payload;
+  std::int64_t attempts = 0;  // deliveries tried so far
+  Millis created_at = 0;
+};
+
 // Figures for /metrics; cumulative unless named as current.
 struct StoreMetrics {
   std::int64_t queue_depth = 0;  // current: writes waiting for the writer
@@ -155,6 +165,14 @@ class CaseStore {
                                                        size_t limit) = 0;
   virtual Result<std::vector<cases::Case>> cases_with_instructions(
       Millis since, Millis until, const std::optional<Cursor>& after, size_t limit) = 0;
+
+  // Outbox: messages due (not delivered, next attempt at or before `now`), oldest first.
+  virtual Result<std::vector<OutboxEntry>> due_outbox(Millis now, size_t limit) = 0;
+  // Records a delivery (done) or a failed try (retry at `next_at`, with the error).
+  virtual void outbox_delivered(std::int64_t id, Millis at, Done<bool> done) = 0;
+  virtual void outbox_failed(std::int64_t id, Millis next_at, std::string error, Done<bool> done) = 0;
+  // Messages not yet delivered (for /metrics and /healthz).
+  virtual Result<std::int64_t> outbox_backlog() = 0;
 
   // Called on the writer thread after each successful commit with that commit's changes.
   // Set once, before the first write.

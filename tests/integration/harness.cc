@@ -8,17 +8,6 @@
 
 #include <array>
 #include <atomic>
-#include <cctype>
-#include <chrono>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <limits>
-#include <sstream>
-#include <stdexcept>
-#include <thread>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -26,6 +15,18 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
 
 namespace quanzu::testing {
 namespace {
@@ -95,7 +96,7 @@ std::vector<char*> exec_argv(const std::vector<std::string>& args) {
   dup2(err_fd, STDERR_FILENO);
   close_range(3, ~0U, 0);
   execv(argv[0], argv);
-  static const char kMessage[] = "exec failed\n";
+  static constexpr char kMessage[] = "exec failed\n";
   ssize_t ignored = write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
   (void)ignored;
   _exit(127);
@@ -131,7 +132,7 @@ std::string json_escape(std::string_view s) {
       out += '\\';
       out += c;
     } else if (u < 0x20) {
-      static const char kHex[] = "0123456789abcdef";
+      static constexpr char kHex[] = "0123456789abcdef";
       out += "\\u00";
       out += kHex[u >> 4];
       out += kHex[u & 15];
@@ -178,7 +179,7 @@ struct HttpClient::Impl {
 
 HttpClient::HttpClient(std::string host, std::uint16_t port) : impl_(std::make_unique<Impl>()) {
   impl_->endpoint = endpoint_of(host, port);
-  impl_->host_header = host + ":" + std::to_string(port);
+  impl_->host_header = std::move(host) + ":" + std::to_string(port);
 }
 
 HttpClient::~HttpClient() { impl_->close(); }
@@ -189,8 +190,10 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
   Impl& im = *impl_;
   http::request<http::string_body> req;
   const http::verb verb = http::string_to_verb(method);
-  if (verb == http::verb::unknown) req.method_string(method);
-  else req.method(verb);
+  if (verb == http::verb::unknown)
+    req.method_string(method);
+  else
+    req.method(verb);
   req.target(target);
   req.version(11);
   req.set(http::field::host, im.host_header);
@@ -212,7 +215,8 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
     bool got_bytes = false;
     if (!ec) {
       im.stream->expires_after(kRequestTimeout);
-      http::async_read(*im.stream, im.buffer, parser, [&ec](beast::error_code e, size_t) { ec = e; });
+      http::async_read(*im.stream, im.buffer, parser,
+                       [&ec](beast::error_code e, size_t) { ec = e; });
       run_until_done(im.io);
       got_bytes = parser.got_some();
     }
@@ -344,7 +348,8 @@ EventStream::EventStream(const std::string& host, std::uint16_t port, std::strin
   size_t head_end;
   while ((head_end = im.buf.find("\r\n\r\n")) == std::string::npos) {
     const auto left = deadline - Steady::now();
-    if (left <= Steady::duration::zero()) throw std::runtime_error("no response head from event stream");
+    if (left <= Steady::duration::zero())
+      throw std::runtime_error("no response head from event stream");
     if (!im.read_some(left) && im.buf.find("\r\n\r\n") == std::string::npos) {
       throw std::runtime_error("event stream closed before its response head: " + im.buf);
     }
@@ -369,7 +374,8 @@ EventStream::EventStream(const std::string& host, std::uint16_t port, std::strin
   if (status_ >= 200 && status_ < 300) return;
   // An error answer: its body, then nothing more.
   size_t length = 0;
-  if (auto it = headers_.find("content-length"); it != headers_.end()) length = std::stoul(it->second);
+  if (auto it = headers_.find("content-length"); it != headers_.end())
+    length = std::stoul(it->second);
   while (im.buf.size() < length && !im.closed) {
     const auto left = deadline - Steady::now();
     if (left <= Steady::duration::zero()) break;
@@ -437,7 +443,8 @@ std::unique_ptr<ServerProcess> ServerProcess::start(const std::string& binary,
 
   std::unique_ptr<ServerProcess> server(new ServerProcess());
   server->log_path_ = data_dir + "/server-" + std::to_string(++g_counter) + ".log";
-  const int log_fd = open(server->log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int log_fd =
+      open(server->log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (log_fd < 0) throw std::runtime_error("cannot create " + server->log_path_);
 
   std::vector<std::string> args{binary, "serve", "--listen", "127.0.0.1:0", "--data", data_dir};
@@ -525,7 +532,8 @@ CommandResult run_command(const std::vector<std::string>& args, int timeout_ms) 
   if (pid == 0) exec_child(parent, out_fd, err_fd, argv.data());
   close(out_fd);
   close(err_fd);
-  std::optional<int> status = wait_until(pid, Steady::now() + std::chrono::milliseconds(timeout_ms));
+  std::optional<int> status =
+      wait_until(pid, Steady::now() + std::chrono::milliseconds(timeout_ms));
   if (!status) {
     ::kill(pid, SIGKILL);
     wait_blocking(pid);
@@ -549,9 +557,39 @@ std::string quanzu_binary() {
   return path;
 }
 
+namespace {
+
+constexpr std::string_view kDirPrefix = "quanzu-it-";
+
+// Removes the directories of earlier test processes that have exited: each run keeps its
+// own until the next one starts, for a look after a failure, and /tmp does not fill up.
+void remove_dirs_of_exited_runs() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/tmp", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with(kDirPrefix)) continue;
+    // quanzu-it-<name>-<pid>-<counter>
+    const size_t last = name.rfind('-');
+    if (last == std::string::npos || last == 0) continue;
+    const size_t before = name.rfind('-', last - 1);
+    if (before == std::string::npos) continue;
+    const std::string pid_text = name.substr(before + 1, last - before - 1);
+    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+    if (pid == getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::error_code ignored;
+    fs::remove_all(entry.path(), ignored);
+  }
+}
+
+}  // namespace
+
 std::string fresh_dir(const std::string& name) {
-  const std::string path = "/tmp/quanzu-it-" + name + "-" + std::to_string(getpid()) + "-" +
-                           std::to_string(++g_counter);
+  static std::once_flag cleaned;
+  std::call_once(cleaned, remove_dirs_of_exited_runs);
+  std::string path = "/tmp/" + std::string(kDirPrefix) + name + "-" + std::to_string(getpid()) +
+                     "-" + std::to_string(++g_counter);
   std::error_code ec;
   std::filesystem::remove_all(path, ec);
   std::filesystem::create_directories(path, ec);

@@ -22,8 +22,8 @@ struct HttpResponse {
 };
 
 // One keep-alive HTTP/1.1 connection. Not thread-safe: one client per thread.
-// Reconnects when the server closed the connection; throws std::runtime_error when the
-// server cannot be reached.
+// Reconnects once when the server had closed the kept-alive connection before answering;
+// throws std::runtime_error when the server cannot be reached or a request takes over 30 s.
 class HttpClient {
  public:
   HttpClient(std::string host, std::uint16_t port);
@@ -52,7 +52,8 @@ class ServerProcess {
  public:
   // Starts `binary serve --listen 127.0.0.1:0 --data data_dir [extra...]` and waits (at most
   // 20 s) for its "listening on http://..." line. Throws std::runtime_error on failure,
-  // with the child's output in the message.
+  // with the child's output in the message. `extra` comes last, so "--listen A:P" there
+  // restarts a server on the address it had.
   static std::unique_ptr<ServerProcess> start(const std::string& binary,
                                               const std::string& data_dir,
                                               const std::vector<std::string>& extra = {});
@@ -92,8 +93,8 @@ class EventStream {
   // Connects, sends GET `target` (with Last-Event-ID when given) and reads the response
   // head within 30 s. Throws std::runtime_error on failure; a non-2xx answer is kept in
   // status() and body().
-  EventStream(const std::string& host, std::uint16_t port, std::string_view target = "/api/v1/stream",
-              const std::string& last_event_id = {});
+  EventStream(const std::string& host, std::uint16_t port,
+              std::string_view target = "/api/v1/stream", const std::string& last_event_id = {});
   ~EventStream();
   EventStream(const EventStream&) = delete;
   EventStream& operator=(const EventStream&) = delete;
@@ -136,7 +137,8 @@ CommandResult run_command(const std::vector<std::string>& argv, int timeout_ms =
 
 // The quanzu binary under test ($QUANZU_BINARY, set by CMake for every integration test).
 std::string quanzu_binary();
-// A fresh empty directory under /tmp whose name contains `name`.
+// A fresh empty directory under /tmp whose name contains `name` and this process's id.
+// The first call removes those of earlier test processes that have exited.
 std::string fresh_dir(const std::string& name);
 // A valid instruction JSON object with the given id (Jiangbei, extreme, completed transfer).
 std::string sample_instruction(const std::string& id, const std::string& phone = "13800138000");

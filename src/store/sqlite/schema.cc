@@ -73,6 +73,21 @@ CREATE TABLE links (
 CREATE INDEX links_by_key_at ON links(key, at);
 CREATE INDEX links_by_case ON links(case_id);
 )sql",
+      // 3: the outbox: messages a change causes, written with it, delivered afterwards.
+      R"sql(
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  case_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at INTEGER NOT NULL,
+  delivered_at INTEGER,
+  last_error TEXT
+);
+CREATE INDEX outbox_due ON outbox(next_at) WHERE delivered_at IS NULL;
+)sql",
   };
   return kMigrations;
 }

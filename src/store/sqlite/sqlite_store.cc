@@ -96,8 +96,14 @@ struct SqliteStore::Job {
   std::string case_id;
   Mutator mutate;
   Done<Case> update_done;
+  // An outbox bookkeeping write: delivered (error empty) or failed.
+  std::int64_t outbox_id = 0;
+  Millis outbox_at = 0;
+  std::string outbox_error;
+  Done<bool> outbox_done;
 
   bool is_ingest() const { return static_cast<bool>(ingest_done); }
+  bool is_outbox() const { return static_cast<bool>(outbox_done); }
   size_t rows() const { return is_ingest() ? std::max<size_t>(batch.size(), 1) * 2 : 2; }
 };
 
@@ -105,7 +111,7 @@ struct SqliteStore::Job {
 struct SqliteStore::Writer {
   Db db;
   Stmt insert_instruction, find_instruction, insert_case, insert_event, insert_change,
-      select_case, update_case, max_event_seq, insert_link;
+      select_case, update_case, max_event_seq, insert_link, insert_outbox, outbox_ok, outbox_retry;
 
   Result<bool> prepare() {
     auto prep = [&](Stmt& s, const std::string& sql) {
@@ -132,7 +138,13 @@ struct SqliteStore::Writer {
              "amount_protected=?, updated_at=?, version=? WHERE id=?") &&
         prep(max_event_seq, "SELECT COALESCE(MAX(seq), 0) FROM timeline WHERE case_id = ?") &&
         prep(insert_link,
-             "INSERT INTO links(key, case_id, phone, at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING");
+             "INSERT INTO links(key, case_id, phone, at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING") &&
+        prep(insert_outbox,
+             "INSERT INTO outbox(case_id, channel, payload, created_at, next_at) VALUES (?,?,?,?,?)") &&
+        prep(outbox_ok, "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL "
+                        "WHERE id = ? AND delivered_at IS NULL") &&
+        prep(outbox_retry, "UPDATE outbox SET next_at = ?, attempts = attempts + 1, last_error = ? "
+                           "WHERE id = ? AND delivered_at IS NULL");
     if (!ok) return sql_error(db, "prepare");
     return true;
   }
@@ -147,6 +159,14 @@ struct SqliteStore::Writer {
         .bind(5, e.actor)
         .bind(6, e.data.empty() ? std::string_view("{}") : std::string_view(e.data))
         .run();
+  }
+
+  Result<bool> add_outbound(const Case& c, Millis at) {
+    for (const auto& m : c.outbound) {
+      auto r = insert_outbox.reset().bind(1, c.id).bind(2, m.channel).bind(3, m.payload).bind(4, at).bind(5, at).run();
+      if (!r) return r;
+    }
+    return true;
   }
 
   Result<std::int64_t> add_change(const std::string& case_id, const std::string& kind,
@@ -207,9 +227,11 @@ struct SqliteStore::Writer {
         auto r = insert_link.reset().bind(1, key).bind(2, c.id).bind(3, c.phone).bind(4, c.issued_at).run();
         if (!r) return tl::unexpected(r.error());
       }
+      if (auto r = add_outbound(c, c.created_at); !r) return tl::unexpected(r.error());
       auto change_seq = add_change(c.id, "created", c.created_at);
       if (!change_seq) return tl::unexpected(change_seq.error());
       Change change{*change_seq, c.created_at, "created", c};
+      change.kase.outbound.clear();
       change.kase.timeline.clear();
       change.kase.instruction_raw.clear();
       changes.push_back(std::move(change));
@@ -246,7 +268,9 @@ struct SqliteStore::Writer {
     if (max_event_seq.step() != SQLITE_ROW) return sql_error(db, "timeline seq");
     std::int64_t seq = max_event_seq.int64(0);
     max_event_seq.reset();
+    if (auto r = add_outbound(c, c.updated_at); !r) return tl::unexpected(r.error());
     Case stored = c;
+    stored.outbound.clear();
     for (auto& e : stored.timeline) {
       e.seq = ++seq;
       if (auto r = add_event(c.id, e, e.seq); !r) return tl::unexpected(r.error());
@@ -387,6 +411,7 @@ void SqliteStore::write_loop() {
     std::vector<Result<std::vector<IngestOutcome>>> ingested(group.size(),
                                                              std::vector<IngestOutcome>{});
     std::vector<Result<Case>> updated(group.size(), Case{});
+    std::vector<Result<bool>> booked(group.size(), true);
     std::vector<Change> changes;
     std::int64_t rows_written = 0;
     Result<bool> tx = w.db.exec("BEGIN IMMEDIATE");
@@ -401,6 +426,11 @@ void SqliteStore::write_loop() {
       if (job.is_ingest()) {
         ingested[i] = w.ingest(job.batch, changes);
         ok = ingested[i].has_value();
+      } else if (job.is_outbox()) {
+        booked[i] = job.outbox_error.empty()
+                        ? w.outbox_ok.reset().bind(1, job.outbox_at).bind(2, job.outbox_id).run()
+                        : w.outbox_retry.reset().bind(1, job.outbox_at).bind(2, job.outbox_error).bind(3, job.outbox_id).run();
+        ok = booked[i].has_value();
       } else {
         updated[i] = w.update(job.case_id, job.mutate, changes);
         ok = updated[i].has_value();
@@ -419,6 +449,7 @@ void SqliteStore::write_loop() {
       Error error{Code::kUnavailable, "store write failed: " + tx.error().message, {}};
       for (auto& r : ingested) r = tl::unexpected(error);
       for (auto& r : updated) r = tl::unexpected(error);
+      for (auto& r : booked) r = tl::unexpected(error);
       changes.clear();
     }
 
@@ -441,6 +472,7 @@ void SqliteStore::write_loop() {
     if (!changes.empty() && listener_) listener_(changes);
     for (size_t i = 0; i < group.size(); ++i) {
       if (group[i].is_ingest()) group[i].ingest_done(std::move(ingested[i]));
+      else if (group[i].is_outbox()) group[i].outbox_done(std::move(booked[i]));
       else group[i].update_done(std::move(updated[i]));
     }
   }
@@ -684,6 +716,48 @@ Result<std::vector<Case>> SqliteStore::cases_with_instructions(Millis since, Mil
   }
   if (rc != SQLITE_DONE) return sql_error(db, "read cases");
   return out;
+}
+
+Result<std::vector<OutboxEntry>> SqliteStore::due_outbox(Millis now, size_t limit) {
+  ReadLease lease(*this);
+  if (!lease.ok()) return tl::unexpected(lease.error());
+  Stmt s(lease.db().get(),
+         "SELECT id, case_id, channel, payload, attempts, created_at FROM outbox "
+         "WHERE delivered_at IS NULL AND next_at <= ? ORDER BY next_at, id LIMIT ?");
+  if (!s.ok()) return sql_error(lease.db(), "prepare");
+  s.bind(1, now).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<OutboxEntry> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    out.push_back({s.int64(0), s.text(1), s.text(2), s.text(3), s.int64(4), s.int64(5)});
+  }
+  if (rc != SQLITE_DONE) return sql_error(lease.db(), "read outbox");
+  return out;
+}
+
+void SqliteStore::outbox_delivered(std::int64_t id, Millis at, Done<bool> done) {
+  Job job;
+  job.outbox_id = id;
+  job.outbox_at = at;
+  job.outbox_done = std::move(done);
+  enqueue(std::move(job));
+}
+
+void SqliteStore::outbox_failed(std::int64_t id, Millis next_at, std::string error, Done<bool> done) {
+  Job job;
+  job.outbox_id = id;
+  job.outbox_at = next_at;
+  job.outbox_error = error.empty() ? "failed" : std::move(error);
+  job.outbox_done = std::move(done);
+  enqueue(std::move(job));
+}
+
+Result<std::int64_t> SqliteStore::outbox_backlog() {
+  ReadLease lease(*this);
+  if (!lease.ok()) return tl::unexpected(lease.error());
+  Stmt s(lease.db().get(), "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL");
+  if (!s.ok() || s.step() != SQLITE_ROW) return sql_error(lease.db(), "outbox backlog");
+  return s.int64(0);
 }
 
 StoreMetrics SqliteStore::metrics() {

@@ -50,6 +50,10 @@ class SqliteStore final : public CaseStore {
   Result<std::vector<cases::Case>> cases_with_instructions(Millis since, Millis until,
                                                            const std::optional<Cursor>& after,
                                                            size_t limit) override;
+  Result<std::vector<OutboxEntry>> due_outbox(Millis now, size_t limit) override;
+  void outbox_delivered(std::int64_t id, Millis at, Done<bool> done) override;
+  void outbox_failed(std::int64_t id, Millis next_at, std::string error, Done<bool> done) override;
+  Result<std::int64_t> outbox_backlog() override;
   void set_change_listener(std::function<void(const std::vector<Change>&)> listener) override;
   StoreMetrics metrics() override;
 
