@@ -4,13 +4,15 @@
 //   ingest_bench [--quick] [--out FILE] [--binary PATH] [--dir DIR]
 //
 // Baseline A writes, for each instruction, the rows the SQLite store writes (instructions,
-// cases, timeline, changes; the project's own migrations, WAL, synchronous=FULL) with
+// cases, timeline, links, changes; the project's own migrations, WAL, synchronous=FULL) with
 // prepared statements in 1000-instruction transactions. Baseline B writes the same rows in
 // one transaction (one fsync) per instruction. Then each scenario starts a fresh server and
 // posts arrays of `batch` new instructions from `clients` threads, each with its own
 // keep-alive connection; a request's latency runs from just before it is sent until its
 // answer, which the server sends only after the commit. Last, an open loop sends single
 // instructions at a fixed rate and measures latency from each request's scheduled time.
+// A final scenario posts one fraud campaign: every instruction names the same site, so
+// each new one joins a growing cluster (the cost of cluster linking, apart from the rest).
 // Every loop is bounded by a count; the server listens on 127.0.0.1 only.
 
 #include <fcntl.h>
@@ -70,6 +72,7 @@ struct Counts {
   std::size_t batch1000 = 200000;
   double open_loop_rate = 2000;  // instructions per second
   double open_loop_seconds = 10;
+  std::size_t campaign = 1024;
 };
 
 Counts quick_counts() {
@@ -82,6 +85,7 @@ Counts quick_counts() {
   c.batch100 = 12800;
   c.batch1000 = 20000;
   c.open_loop_seconds = 2;
+  c.campaign = 256;
   return c;
 }
 
@@ -165,8 +169,24 @@ struct BaselineRow {
   std::string station_name;
   std::string reasons;
   std::string timeline_data;
+  std::vector<std::string> link_keys;
   std::int64_t at = 0;
 };
+
+// The cluster keys the case service derives from a sample's indicator (cases::link_keys):
+// accounts, URLs with their host, and domains.
+std::vector<std::string> link_keys_of(const Sample& s) {
+  if (s.indicator_kind == "account") return {"account:" + s.indicator_value};
+  if (s.indicator_kind == "domain") return {"domain:" + s.indicator_value};
+  if (s.indicator_kind == "url") {
+    const std::size_t scheme = s.indicator_value.find("://");
+    const std::size_t host_at = scheme == std::string::npos ? 0 : scheme + 3;
+    const std::size_t path_at = s.indicator_value.find('/', host_at);
+    return {"url:" + s.indicator_value,
+            "domain:" + s.indicator_value.substr(host_at, path_at - host_at)};
+  }
+  return {};
+}
 
 std::vector<BaselineRow> baseline_rows(std::string_view prefix, std::size_t count) {
   std::vector<BaselineRow> rows(count);
@@ -183,6 +203,7 @@ std::vector<BaselineRow> baseline_rows(std::string_view prefix, std::size_t coun
     do {
       r.case_id = new_case_id(now);
     } while (!case_ids.insert(r.case_id).second);
+    r.link_keys = link_keys_of(r.sample);
     r.station_code = r.sample.adcode + "-01";
     // Rule ids of the length the default rules give ("url_visit,url_visit.high_loss_scam,
     // upstream_level"); the baseline writes rows of the store's shape, it does not grade.
@@ -239,7 +260,8 @@ void exec(const store::sqlite::Db& db, const char* sql) {
 }
 
 // A fresh database with the store's pragmas and schema, and the store's insert statements
-// (column lists as in store/sqlite/sqlite_store.cc).
+// (column lists as in store/sqlite/sqlite_store.cc). A new case in the area writes no
+// outbox row (only hand-offs do), so neither does the baseline.
 class BaselineDb {
  public:
   explicit BaselineDb(const std::string& path) {
@@ -271,6 +293,9 @@ class BaselineDb {
         raw, "INSERT INTO timeline(case_id, seq, at, kind, actor, data) VALUES (?,?,?,?,?,?)");
     change_ = std::make_unique<RawStatement>(
         raw, "INSERT INTO changes(case_id, kind, at) VALUES (?,?,?)");
+    link_ = std::make_unique<RawStatement>(
+        raw,
+        "INSERT INTO links(key, case_id, phone, at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING");
   }
 
   void begin() { exec(db_, "BEGIN IMMEDIATE"); }
@@ -308,13 +333,16 @@ class BaselineDb {
         .text(5, "system")
         .text(6, r.timeline_data)
         .run();
+    for (const auto& key : r.link_keys) {
+      link_->text(1, key).text(2, r.case_id).text(3, s.phone).integer(4, s.issued_at_ms).run();
+    }
     change_->text(1, r.case_id).text(2, "created").integer(3, r.at).run();
   }
 
  private:
   store::sqlite::Db db_;
   // Declared after db_, so destroyed before the connection closes.
-  std::unique_ptr<RawStatement> instruction_, case_, event_, change_;
+  std::unique_ptr<RawStatement> instruction_, case_, event_, link_, change_;
 };
 
 struct BaselineResult {
@@ -420,6 +448,7 @@ struct ScenarioResult {
   double bench_cpu = 0;   // the same for this process (the clients)
   double server_mean_ms = 0;  // the server's own ingest latency, from /metrics
   double target_rate = 0;     // open loop only
+  double drain_seconds = 0;   // after the last answer, until the store's queue was empty
   double rate() const { return static_cast<double>(instructions) / seconds; }
 };
 
@@ -509,8 +538,16 @@ ScenarioResult run_load(const Options& options, const std::string& name, const L
   result.instructions = all.size() * load.batch;
   result.latency = summarize(std::move(all));
 
+  // Writes that answers do not wait for (cluster links raising earlier cases) may still be
+  // queued; how long they take to drain is part of the cost.
   HttpClient probe(server->host(), server->port());
-  const std::string text = probe.get("/metrics").body;
+  std::string text = probe.get("/metrics").body;
+  const auto drain_start = Steady::now();
+  for (int i = 0; i < 2400 && metric(text, "quanzu_store_queue_depth") > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    text = probe.get("/metrics").body;
+  }
+  result.drain_seconds = seconds_between(drain_start, Steady::now());
   result.commits = metric(text, "quanzu_store_commits_total");
   const double count = metric(text, R"(quanzu_request_duration_seconds_count{route="ingest"})");
   const double sum = metric(text, R"(quanzu_request_duration_seconds_sum{route="ingest"})");
@@ -531,9 +568,11 @@ ScenarioResult run_load(const Options& options, const std::string& name, const L
 // Closed loop: every client sends its next request as soon as the previous one is answered.
 // The total is rounded down to whole rounds of `batch` x `clients`.
 ScenarioResult closed_loop(const Options& options, std::size_t batch, std::size_t clients,
-                           std::size_t instructions) {
-  const std::string name = "batch " + std::to_string(batch) + ", " + std::to_string(clients) +
-                           (clients == 1 ? " client" : " clients");
+                           std::size_t instructions, const Shape& shape = {},
+                           const std::string& label = {}) {
+  std::string name = "batch " + std::to_string(batch) + ", " + std::to_string(clients) +
+                     (clients == 1 ? " client" : " clients");
+  if (!label.empty()) name = label + ", " + name;
   const std::size_t per_round = batch * clients;
   const std::size_t requests = std::max<std::size_t>(instructions / per_round, 1) * clients;
   const std::string prefix =
@@ -543,7 +582,7 @@ ScenarioResult closed_loop(const Options& options, std::size_t batch, std::size_
   load.clients = clients;
   load.bodies.resize(clients);
   for (std::size_t r = 0; r < requests; ++r) {
-    load.bodies[r % clients].push_back(array_body(prefix, r * batch, batch));
+    load.bodies[r % clients].push_back(array_body(prefix, r * batch, batch, shape));
   }
   return run_load(options, name, load);
 }
@@ -590,6 +629,7 @@ struct Report {
   BaselineResult fsync_probe;
   std::vector<ScenarioResult> closed;
   ScenarioResult open;
+  ScenarioResult campaign;
 };
 
 std::string render(const Report& r) {
@@ -604,11 +644,12 @@ std::string render(const Report& r) {
   }
   out << "\n| Quanzu, POST /api/v1/instructions | instructions | requests | seconds "
          "| instructions/s | p50 ms | p99 ms | max ms | commits | requests/commit "
-         "| server CPU | bench CPU | server mean ms |\n"
-         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+         "| server CPU | bench CPU | server mean ms | queue drained after s |\n"
+         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   std::vector<const ScenarioResult*> rows;
   for (const auto& s : r.closed) rows.push_back(&s);
   rows.push_back(&r.open);
+  rows.push_back(&r.campaign);
   for (const auto* s : rows) {
     out << "| " << s->name << " | " << s->instructions << " | " << s->requests << " | "
         << fixed(s->seconds, 2) << " | " << fixed(s->rate(), 0) << " | "
@@ -616,7 +657,8 @@ std::string render(const Report& r) {
         << fixed(s->latency.max_ms, 1) << " | " << fixed(s->commits, 0) << " | "
         << fixed(s->commits > 0 ? static_cast<double>(s->requests) / s->commits : 0, 1)
         << " | " << fixed(s->server_cpu * 100, 0) << "% | " << fixed(s->bench_cpu * 100, 0)
-        << "% | " << fixed(s->server_mean_ms, 2) << " |\n";
+        << "% | " << fixed(s->server_mean_ms, 2) << " | " << fixed(s->drain_seconds, 1)
+        << " |\n";
   }
 
   const ScenarioResult* best_1000 = nullptr;
@@ -715,6 +757,10 @@ int run(int argc, char** argv) {
     report.closed.push_back(closed_loop(options, batches[i], clients[i], totals[i]));
   }
   report.open = open_loop(options, counts.open_loop_rate, kManyClients, counts.open_loop_seconds);
+  Shape campaign;
+  campaign.campaign_host = "task-campaign.example";
+  report.campaign = closed_loop(options, 1, kManyClients, counts.campaign, campaign,
+                                "one campaign (all name one site)");
   report.load_after = load_average();
 
   const std::string text = render(report);

@@ -120,8 +120,9 @@ int run_demo(const Config& config) {
             << "  store:   " << config.data_dir << "/quanzu.sqlite\n"
             << "  feed:    ~" << config.demo_rate_per_minute << " instructions/minute (day/night rhythm, bursts), seed " << seed << "\n"
             << "  rules:   " << p.rules().current()->version << " from " << p.rules().source_name() << " (edit it, then kill -HUP " << getpid() << ")\n"
+            << "  routing: " << p.stations().stations().size() << " stations in " << p.stations().districts().size()
+            << " districts; coordinates -> station area, else cell site, else adcode; outside -> hand-off (log channel)\n"
             << "Provisional behaviour until those capabilities land:\n"
-            << "  routing: the district (adcode) -> its first station; no adcode -> unrouted\n"
             << "  handling: simulated station operators record calls and outcomes; no SMS or robocalls are sent\n"
             << "Press Ctrl-C to stop." << std::endl;
   std::atomic<bool> stop{false};

@@ -422,7 +422,7 @@ TEST(SpatialIndex, LocateAllFindsTheDataOverlaps) {
       ASSERT_EQ(all.empty(), !one.has_value());
       for (size_t a : all) {
         ASSERT_TRUE(area_contains(index.areas()[a], p));
-        if (one) ASSERT_LE(index.areas()[*one].code, index.areas()[a].code);
+        ASSERT_LE(index.areas()[one.value_or(a)].code, index.areas()[a].code);
       }
       doubles += all.size() > 1;
     }

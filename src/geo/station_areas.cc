@@ -893,15 +893,15 @@ double area_km2(const District& district) {
 Result<std::vector<std::vector<Polygon>>> voronoi_cells(const std::vector<Polygon>& region,
                                                         const std::vector<Point>& sites,
                                                         double lon_scale) {
-  std::vector<Polygon> parts = oriented_parts(region);
-  for (size_t p = 0; p < parts.size(); ++p) {
-    for (size_t r = 0; r < parts[p].rings.size(); ++r) {
-      if (!is_simple(parts[p].rings[r])) {
+  for (size_t p = 0; p < region.size(); ++p) {
+    for (size_t r = 0; r < region[p].rings.size(); ++r) {
+      if (!is_simple(opened(region[p].rings[r]))) {
         return fail(Code::kInvalid, "ring " + std::to_string(r) + " of part " + std::to_string(p) +
-                                        " crosses or touches itself");
+                                        " is not simple: it crosses or touches itself");
       }
     }
   }
+  const std::vector<Polygon> parts = oriented_parts(region);
   const double k2 = lon_scale * lon_scale;
   // Bisector of sites i < j, kept by i; j keeps its exact negation (see crossing()).
   auto bisector = [&](size_t i, size_t j) {

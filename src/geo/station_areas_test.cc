@@ -436,12 +436,15 @@ TEST(VoronoiCells, RefusesCoincidingSitesAndSelfCrossingRings) {
   Result<std::vector<std::vector<Polygon>>> same = voronoi_cells(square, {{0.5, 0.5}, {0.5, 0.5}}, 1);
   ASSERT_FALSE(same);
   EXPECT_NE(same.error().message.find("coincide"), std::string::npos);
-  // A bow tie crosses itself at (0.5, 0.5).
-  const std::vector<Polygon> bow_tie{closed({{0, 0}, {1, 1}, {1, 0}, {0, 1}})};
-  Result<std::vector<std::vector<Polygon>>> crossed =
-      voronoi_cells(bow_tie, {{0.2, 0.5}, {0.8, 0.5}}, 1);
-  ASSERT_FALSE(crossed);
-  EXPECT_NE(crossed.error().message.find("crosses itself"), std::string::npos);
+  // A bow tie crosses itself at (2/3, 2/3); a ring touching itself at (1, 1).
+  for (const Polygon& bad : {closed({{0, 0}, {1, 1}, {1, 0}, {0, 2}}),
+                             closed({{0, 0}, {2, 0}, {1, 1}, {2, 2}, {0, 2}, {1, 1}})}) {
+    Result<std::vector<std::vector<Polygon>>> refused =
+        voronoi_cells({square[0], bad}, {{0.2, 0.5}, {0.8, 0.5}}, 1);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, Code::kInvalid);
+    EXPECT_EQ(refused.error().message, "ring 0 of part 1 is not simple: it crosses or touches itself");
+  }
 }
 
 TEST(MakeStationAreas, PartitionsConcaveDistrictsWithExclaves) {
@@ -700,31 +703,32 @@ TEST(ShippedStations, LoadAndCoverChongqing) {
   for (int i = 0; i < 20000; ++i) {
     Point p{all.min_lon + unit() * (all.max_lon - all.min_lon),
             all.min_lat + unit() * (all.max_lat - all.min_lat)};
-    const District* district = nullptr;
+    // The district file's neighbours overlap a little in places (云阳县 and 万州区, say):
+    // there a point is in one station area of each.
+    std::vector<const District*> districts;
     for (const District& d : chongqing()) {
-      if (contains(d, p)) district = &d;
+      if (contains(d, p)) districts.push_back(&d);
     }
     std::vector<const StationArea*> holders;
     for (const Part& part : parts) {
       if (part.box.contains(p) && contains(*part.polygon, p)) holders.push_back(part.area);
     }
-    inside += district != nullptr ? 1 : 0;
-    bool right = district == nullptr
-                     ? holders.empty()
-                     : holders.size() == 1 && holders[0]->district_adcode == district->adcode;
-    if (!right) {
-      std::vector<const StationArea*> near = holders;
-      if (district != nullptr) {
-        for (const StationArea* a : of_district(*loaded, district->adcode)) near.push_back(a);
+    inside += districts.empty() ? 0 : 1;
+    std::multiset<std::string> want, got;
+    for (const District* d : districts) want.insert(d->adcode);
+    for (const StationArea* a : holders) got.insert(a->district_adcode);
+    if (want != got) {
+      double border = INFINITY;
+      for (const District* d : districts) {
+        border = std::min(border, nearest_border(*d, of_district(*loaded, d->adcode), p));
       }
-      double border = district != nullptr ? nearest_border(*district, near, p) : INFINITY;
       for (const StationArea* a : holders) border = std::min(border, border_distance(a->polygons, p));
       EXPECT_LT(border, kBorderTolerance)
-          << p.lon << "," << p.lat << " lies in " << holders.size() << " station areas; district "
-          << (district != nullptr ? district->name : "none");
+          << p.lon << "," << p.lat << " lies in " << holders.size() << " station areas and "
+          << districts.size() << " districts";
     }
   }
-  EXPECT_GT(inside, 8000);
+  EXPECT_GT(inside, 7000);
 }
 
 }  // namespace
