@@ -124,5 +124,62 @@ TEST(Lifecycle, ReopenOnlyFromClosedAndClearsOutcome) {
   EXPECT_EQ(reopened->amount_protected, 0);
 }
 
+EventRequest reroute_to(std::optional<Station> to, std::string method, std::string reason) {
+  EventRequest r;
+  r.kind = EventRequest::Kind::kReroute;
+  r.reroute.to = std::move(to);
+  r.reroute.method = std::move(method);
+  r.reroute.reason = std::move(reason);
+  return r;
+}
+
+TEST(Lifecycle, RerouteMovesTheCaseAndRecordsBothStations) {
+  auto moved = apply(open_case(), reroute_to(Station{"500112-02", "渝北区第2派出所", "500112"}, "manual",
+                                             "当事人称不在江北"), "op1", 5);
+  ASSERT_TRUE(moved.has_value()) << moved.error().message;
+  EXPECT_EQ(moved->station->code, "500112-02");
+  EXPECT_EQ(moved->routing_method, "manual");
+  EXPECT_EQ(moved->status, Status::kOpen);
+  const std::string& data = moved->timeline.at(0).data;
+  EXPECT_EQ(moved->timeline[0].kind, "rerouted");
+  EXPECT_NE(data.find(R"("from_station":"500105-01")"), std::string::npos) << data;
+  EXPECT_NE(data.find(R"("to_station":"500112-02")"), std::string::npos) << data;
+}
+
+TEST(Lifecycle, RerouteOfAnUnroutedCaseOpensIt) {
+  Case c = open_case();
+  c.status = Status::kUnrouted;
+  c.station.reset();
+  auto moved = apply(c, reroute_to(Station{"500105-01", "x", "500105"}, "point", "found"), "op", 1);
+  ASSERT_TRUE(moved.has_value());
+  EXPECT_EQ(moved->status, Status::kOpen);
+}
+
+TEST(Lifecycle, RerouteOutOfAreaClosesAsHandedOffWithANotice) {
+  EventRequest r = reroute_to(std::nullopt, "out_of_area", "人在成都");
+  r.reroute.handoff_to = "510104";
+  auto moved = apply(open_case(), r, "op1", 7);
+  ASSERT_TRUE(moved.has_value());
+  EXPECT_EQ(moved->status, Status::kClosed);
+  EXPECT_EQ(moved->outcome, Outcome::kHandedOff);
+  ASSERT_EQ(moved->outbound.size(), 1u);
+  EXPECT_EQ(moved->outbound[0].channel, "handoff");
+  EXPECT_NE(moved->outbound[0].payload.find("510104"), std::string::npos);
+}
+
+TEST(Lifecycle, RerouteRefusals) {
+  auto same = apply(open_case(), reroute_to(Station{"500105-01", "x", "500105"}, "manual", "r"), "op", 1);
+  ASSERT_FALSE(same.has_value());
+  EXPECT_EQ(same.error().code, Code::kConflict);
+  auto no_reason = apply(open_case(), reroute_to(Station{"500112-01", "x", "500112"}, "manual", ""), "op", 1);
+  ASSERT_FALSE(no_reason.has_value());
+  EXPECT_EQ(no_reason.error().fields.at(0).field, "reason");
+  Case closed = open_case();
+  closed.status = Status::kClosed;
+  auto late = apply(closed, reroute_to(Station{"500112-01", "x", "500112"}, "manual", "r"), "op", 1);
+  ASSERT_FALSE(late.has_value());
+  EXPECT_EQ(late.error().code, Code::kConflict);
+}
+
 }  // namespace
 }  // namespace quanzu::cases

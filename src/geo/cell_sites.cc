@@ -57,12 +57,12 @@ class Problems {
     if (!column.empty()) field += ", " + std::string(column);
     list_.push_back(FieldError{std::move(field), std::move(message)});
   }
-  bool full() const { return list_.size() == kMaxProblems; }
+  bool overflowed() const { return more_; }  // a problem past the limit was dropped
   bool empty() const { return list_.empty(); }
 
   tl::unexpected<Error> error(std::string_view source) && {
-    std::string message = std::string(source) + " " + list_.front().field + ": " +
-                          list_.front().message;
+    std::string message =
+        std::string(source) + " " + list_.front().field + ": " + list_.front().message;
     if (list_.size() > 1 || more_) {
       message += " (and " + std::to_string(list_.size() - 1) + (more_ ? " or more" : "") +
                  " other problems)";
@@ -84,12 +84,12 @@ Result<CellSites> CellSites::parse(std::string_view csv_text, std::string_view s
   CellSites table;
   Problems problems;
   std::array<size_t, kColumns> position{};  // column -> index in a row
-  size_t header_width = 0;                   // 0 until the header is read
+  size_t header_width = 0;                  // 0 until the header is read
   std::unordered_map<std::string, size_t, Hash, std::equal_to<>> first_line;  // id -> line
 
   size_t line_number = 0;
   size_t start = 0;
-  while (start < csv_text.size() && !problems.full()) {
+  while (start < csv_text.size() && !problems.overflowed()) {
     size_t end = csv_text.find('\n', start);
     if (end == std::string_view::npos) end = csv_text.size();
     std::string_view line = csv_text.substr(start, end - start);
@@ -146,11 +146,11 @@ Result<CellSites> CellSites::parse(std::string_view csv_text, std::string_view s
       if (!v) {
         problems.add(line_number, kColumnNames[c], "bad number " + quoted(*text));
       } else if (open_lo ? !(*v > lo) : !(*v >= lo && *v <= hi)) {
-        problems.add(line_number, kColumnNames[c],
-                     quoted(*text) + (open_lo ? " must be greater than 0"
-                                              : " is out of range [" +
-                                                    std::to_string(static_cast<int>(lo)) + ", " +
-                                                    std::to_string(static_cast<int>(hi)) + "]"));
+        problems.add(
+            line_number, kColumnNames[c],
+            quoted(*text) + (open_lo ? " must be greater than 0"
+                                     : " is out of range [" + std::to_string(static_cast<int>(lo)) +
+                                           ", " + std::to_string(static_cast<int>(hi)) + "]"));
       } else {
         return *v;
       }
@@ -177,7 +177,8 @@ Result<CellSites> CellSites::parse(std::string_view csv_text, std::string_view s
       for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       std::optional<instruction::Crs> parsed = instruction::parse_crs(lower);
       if (!parsed) {
-        problems.add(line_number, "crs", "unknown crs " + quoted(*crs) + "; expected gcj02 or wgs84");
+        problems.add(line_number, "crs",
+                     "unknown crs " + quoted(*crs) + "; expected gcj02 or wgs84");
         ok = false;
       } else {
         site.crs = *parsed;

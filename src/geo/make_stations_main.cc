@@ -49,7 +49,8 @@ void usage(std::ostream& out) {
   out << "usage: quanzu_make_stations [--districts FILE] [--stations FILE] [--cells FILE]\n"
          "                            [--seed N] [--per-district N]\n"
          "  --districts     district GeoJSON to read (default data/chongqing-districts.geojson)\n"
-         "  --stations      station areas GeoJSON to write (default data/chongqing-stations.geojson)\n"
+         "  --stations      station areas GeoJSON to write (default "
+         "data/chongqing-stations.geojson)\n"
          "  --cells         also write a synthetic cell-site CSV for the demo feed's cell ids\n"
          "  --seed          seed of the synthetic data (default 500000)\n"
          "  --per-district  stations in every district (default: 3 to 8 by area)\n";
@@ -125,8 +126,7 @@ std::string fixed6(double v) {
 
 std::string zero_padded(int v, int width) {
   std::string s = std::to_string(v);
-  return std::string(static_cast<size_t>(std::max(0, width - static_cast<int>(s.size()))), '0') +
-         s;
+  return std::string(static_cast<size_t>(std::max(0, width - static_cast<int>(s.size()))), '0') + s;
 }
 
 // `count` distinct values from [0, n), in increasing order.
@@ -202,8 +202,8 @@ int main(int argc, char** argv) {
   }
   quanzu::Result<std::vector<District>> districts = quanzu::geo::load_districts(*text);
   if (!districts) {
-    std::cerr << "quanzu_make_stations: " << options->districts << ": "
-              << districts.error().message << "\n";
+    std::cerr << "quanzu_make_stations: " << options->districts << ": " << districts.error().message
+              << "\n";
     return 1;
   }
   quanzu::Result<std::vector<quanzu::geo::StationArea>> areas =
@@ -225,9 +225,9 @@ int main(int argc, char** argv) {
       for (const auto& ring : polygon.rings) points += ring.size();
     }
   }
-  std::cout << options->stations << ": " << areas->size() << " stations in "
-            << districts->size() << " districts, " << parts << " parts, " << points
-            << " points, " << geojson.size() << " bytes\n";
+  std::cout << options->stations << ": " << areas->size() << " stations in " << districts->size()
+            << " districts, " << parts << " parts, " << points << " points, " << geojson.size()
+            << " bytes\n";
 
   if (!options->cells.empty()) {
     std::optional<std::string> csv = cells_csv(*districts, options->seed);
@@ -239,9 +239,8 @@ int main(int argc, char** argv) {
       std::cerr << "quanzu_make_stations: cannot write " << options->cells << "\n";
       return 1;
     }
-    std::cout << options->cells << ": "
-              << std::count(csv->begin(), csv->end(), '\n') - 1 << " cell sites, "
-              << csv->size() << " bytes\n";
+    std::cout << options->cells << ": " << std::count(csv->begin(), csv->end(), '\n') - 1
+              << " cell sites, " << csv->size() << " bytes\n";
   }
   return 0;
 }

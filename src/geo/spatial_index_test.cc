@@ -328,6 +328,8 @@ TEST(SpatialIndex, OverlapsGoToTheSmallestCode) {
 TEST(SpatialIndex, EmptyAndDegenerateAreas) {
   SpatialIndex empty;
   EXPECT_EQ(empty.locate({1, 1}), nullptr);
+  EXPECT_EQ(empty.locate({0, 0}), nullptr);
+  EXPECT_TRUE(empty.locate_all({0, 0}).empty());
   SpatialIndex none(std::vector<Area>{});
   EXPECT_EQ(none.locate({0, 0}), nullptr);
   // Rings without area and rings that are not closed (the closing edge is implied).

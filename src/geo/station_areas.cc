@@ -149,13 +149,14 @@ bool is_simple(const Ring& ring) {
     for (size_t y = x + 1; y < n && lo(order[y]) <= hi(i); ++y) {
       const size_t j = order[y];
       const Point c = ring[j], d = ring[(j + 1) % n];
-      const bool after = j == (i + 1) % n;  // c == b
+      const bool after = j == (i + 1) % n;   // c == b
       const bool before = i == (j + 1) % n;  // d == a
       if (after || before) {
         // Neighbours share one end; they must not fold back over each other.
         const Point shared = after ? b : a, p = after ? a : b, q = after ? d : c;
-        if (orientation(shared, p, q) == 0 &&
-            (p.lon - shared.lon) * (q.lon - shared.lon) + (p.lat - shared.lat) * (q.lat - shared.lat) > 0) {
+        if (orientation(shared, p, q) == 0 && (p.lon - shared.lon) * (q.lon - shared.lon) +
+                                                      (p.lat - shared.lat) * (q.lat - shared.lat) >
+                                                  0) {
           return false;
         }
         continue;
@@ -194,10 +195,13 @@ Point crossing(Point a, Point b, double da, double db) {
 // union of the intervals between consecutive crossings, and with the inside left of every
 // edge each interval runs from an exit to an entry; so each chain's exit continues, along
 // the line, with the entry at the other end of its interval. Following those links closes
-// the output rings, one per piece, each simple, with no zero-width bridges between pieces
-// (which is what clipping the whole ring in one pass, Sutherland–Hodgman style, leaves).
-// Rings wholly inside are kept; holes among them go to the piece holding them. Fails
-// (nullopt) when the crossings do not alternate, which a simple polygon never gives.
+// the output rings, one per piece, with no zero-width bridges between pieces (which is what
+// clipping the whole ring in one pass, Sutherland–Hodgman style, leaves). Where a vertex
+// touches the line from inside within such an interval, the piece is pinched to that point:
+// the ring passes it twice and is split there into two rings. Rings wholly inside are kept;
+// holes among them go to the piece holding them. Fails (nullopt) when the crossings do not
+// alternate, which a simple polygon never gives (unless rounding misorders crossings a
+// hair's breadth apart).
 std::optional<std::vector<Polygon>> cut(const Polygon& polygon, const HalfPlane& h) {
   // A chain's ends on the line; `*_slope` is how fast the end moves along the line as the
   // line moves outwards (see the tie-break below).
@@ -355,6 +359,8 @@ std::optional<std::vector<Polygon>> cut(const Polygon& polygon, const HalfPlane&
 
 // --- Rounding to the written grid ---
 
+// A point in micro-degrees. Areas and orientations on the grid are exact integers for any
+// region up to a few degrees across (a province), far from int64's limits.
 struct GridPoint {
   std::int64_t x = 0;
   std::int64_t y = 0;
@@ -405,10 +411,9 @@ std::vector<std::vector<GridPoint>> cleaned(std::vector<GridPoint> ring) {
         const GridPoint& prev = g.empty() ? kept[(i + n - 1) % n] : g.back();
         const GridPoint& here = kept[i];
         const GridPoint& after = kept[(i + 1) % n];
-        bool backtracks = cross(prev, here, after) == 0 &&
-                          (here.x - prev.x) * (after.x - here.x) +
-                                  (here.y - prev.y) * (after.y - here.y) <
-                              0;
+        bool backtracks =
+            cross(prev, here, after) == 0 &&
+            (here.x - prev.x) * (after.x - here.x) + (here.y - prev.y) * (after.y - here.y) < 0;
         if (backtracks || prev == after) {
           changed = true;
           continue;
@@ -469,12 +474,18 @@ std::vector<Polygon> on_grid(const Polygon& piece) {
     for (const Point& p : piece.rings[r]) g.push_back(to_grid(p));
     for (std::vector<GridPoint>& loop : cleaned(std::move(g))) {
       std::int64_t twice = twice_area(loop);
-      if (r == 0 && twice > 0) outers.push_back(std::move(loop));
-      if (r > 0 && twice < 0) holes.push_back(std::move(loop));
+      if (r == 0 && twice > 0) {
+        outers.push_back(std::move(loop));
+      } else if (r > 0 && twice < 0) {
+        holes.push_back(std::move(loop));
+      }
     }
   }
   std::vector<Polygon> polygons;
-  for (const std::vector<GridPoint>& outer : outers) polygons.push_back(Polygon{{closed_ring(outer)}});
+  polygons.reserve(outers.size());
+  for (const std::vector<GridPoint>& outer : outers) {
+    polygons.push_back(Polygon{{closed_ring(outer)}});
+  }
   for (const std::vector<GridPoint>& hole : holes) {
     bool placed = false;
     for (size_t o = 0; o < outers.size() && !placed; ++o) {
@@ -607,8 +618,7 @@ std::string contact_for(const District& district, int number, std::mt19937_64& r
   return "023-6" + tail + two_digits(number % 100) + two_digits(static_cast<int>(rng() % 100));
 }
 
-Result<std::vector<StationArea>> areas_of(const District& district, int count,
-                                          std::uint64_t seed) {
+Result<std::vector<StationArea>> areas_of(const District& district, int count, std::uint64_t seed) {
   const std::string who = "district " + district.adcode + " (" + district.name + ")";
   std::mt19937_64 rng(mix(seed, district.adcode));
   const double k = cos_lat(district.center.lat);
@@ -628,14 +638,14 @@ Result<std::vector<StationArea>> areas_of(const District& district, int count,
       std::optional<Point> c = centroid((*cells)[i]);
       if (!c) continue;
       Point moved{round6(c->lon), round6(c->lat)};
-      bool taken = std::any_of(points.begin(), points.end(),
-                               [&](const Point& p) { return same(p, moved); });
+      bool taken =
+          std::any_of(points.begin(), points.end(), [&](const Point& p) { return same(p, moved); });
       // A bent area's centroid can fall outside it: then the station stays.
       if (!taken && contains(*largest, moved)) points[i] = moved;
     }
     cells = voronoi_cells(district.polygons, points, k);
   }
-  if (!cells) return fail(Code::kInvalid, who + ": " + cells.error().message);
+  if (!cells) return fail(cells.error().code, who + ": " + cells.error().message);
 
   std::vector<StationArea> areas;
   for (size_t i = 0; i < points.size(); ++i) {
@@ -669,7 +679,9 @@ void append_point(std::string& out, Point p) {
   out += ']';
 }
 
-void append_string(std::string& out, std::string_view s) { out += json::serialize(json::string(s)); }
+void append_string(std::string& out, std::string_view s) {
+  out += json::serialize(json::string(s));
+}
 
 // What is wrong with one feature; `field` is a path inside it ("geometry.coordinates[0]").
 struct Problem {
@@ -810,13 +822,15 @@ Checked<std::string> parse_adcode(const json::object& properties) {
   } else if (v != nullptr && v->is_string()) {
     code = std::string(v->get_string());
   } else {
-    return problem("properties.district_adcode",
-                   v == nullptr || v->is_null() ? "is missing"
-                                                : "is " + kind_of(*v) + ", not a 6-digit code");
+    return problem(
+        "properties.district_adcode",
+        v == nullptr || v->is_null() ? "is missing" : "is " + kind_of(*v) + ", not a 6-digit code");
   }
-  bool six_digits = code.size() == 6 && code[0] != '0' &&
-                    std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!six_digits) return problem("properties.district_adcode", "is \"" + code + "\", not a 6-digit code");
+  bool six_digits =
+      code.size() == 6 && code[0] != '0' &&
+      std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!six_digits)
+    return problem("properties.district_adcode", "is \"" + code + "\", not a 6-digit code");
   return code;
 }
 
@@ -855,7 +869,8 @@ Checked<StationArea> parse_feature(const json::value& v, std::string& code_out) 
     return problem("properties.kind", "is " + json::serialize(*kind) + ", not \"station\"");
   }
   const json::value* point = properties.if_contains("station_point");
-  if (point == nullptr || point->is_null()) return problem("properties.station_point", "is missing");
+  if (point == nullptr || point->is_null())
+    return problem("properties.station_point", "is missing");
   Checked<Point> station_point = parse_position(*point, "properties.station_point");
   if (!station_point) return tl::unexpected<Problem>(std::move(station_point.error()));
   area.station_point = *station_point;
@@ -914,8 +929,8 @@ Result<std::vector<std::vector<Polygon>>> voronoi_cells(const std::vector<Polygo
     for (size_t j = i + 1; j < sites.size(); ++j) {
       HalfPlane h = bisector(i, j);
       if (h.nx == 0 && h.ny == 0) {
-        return fail(Code::kInvalid, "sites " + std::to_string(i) + " and " + std::to_string(j) +
-                                        " coincide");
+        return fail(Code::kInvalid,
+                    "sites " + std::to_string(i) + " and " + std::to_string(j) + " coincide");
       }
     }
   }
@@ -931,8 +946,9 @@ Result<std::vector<std::vector<Polygon>>> voronoi_cells(const std::vector<Polygo
       for (const Polygon& piece : pieces) {
         std::optional<std::vector<Polygon>> cut_pieces = cut(piece, h);
         if (!cut_pieces) {
-          return fail(Code::kInternal, "cutting the region failed: crossings along a bisector "
-                                       "do not alternate (rounding near a vertex?)");
+          return fail(Code::kInternal,
+                      "cutting the region failed: crossings along a bisector "
+                      "do not alternate (rounding near a vertex?)");
         }
         for (Polygon& p : *cut_pieces) kept.push_back(std::move(p));
       }
@@ -950,6 +966,7 @@ Result<std::vector<std::vector<Polygon>>> voronoi_cells(const std::vector<Polygo
     std::stable_sort(sized.begin(), sized.end(),
                      [](const auto& a, const auto& b) { return a.first > b.first; });
     std::vector<Polygon> cell;
+    cell.reserve(sized.size());
     for (auto& [size, polygon] : sized) cell.push_back(std::move(polygon));
     cells.push_back(std::move(cell));
   }
@@ -970,7 +987,8 @@ Result<std::vector<StationArea>> make_station_areas(const std::vector<District>&
 
 std::string station_areas_geojson(const std::vector<StationArea>& areas) {
   std::string out;
-  out += R"j({"type":"FeatureCollection","metadata":{"crs":"GCJ-02 (lng/lat order)"},"features":[)j";
+  out +=
+      R"j({"type":"FeatureCollection","metadata":{"crs":"GCJ-02 (lng/lat order)"},"features":[)j";
   for (size_t f = 0; f < areas.size(); ++f) {
     const StationArea& area = areas[f];
     out += f == 0 ? "\n" : ",\n";

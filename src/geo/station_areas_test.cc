@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <numbers>
 #include <random>
 #include <set>
 #include <sstream>
@@ -294,6 +295,7 @@ std::vector<StationArea> as_areas(const std::vector<std::vector<Polygon>>& cells
 
 std::vector<const StationArea*> pointers(const std::vector<StationArea>& areas) {
   std::vector<const StationArea*> out;
+  out.reserve(areas.size());
   for (const StationArea& a : areas) out.push_back(&a);
   return out;
 }
@@ -380,14 +382,15 @@ TEST(VoronoiCells, PartitionsRandomPolygonsWithDegenerateCuts) {
   int tried = 0;
   for (int round = 0; round < 300; ++round) {
     const int n = 5 + static_cast<int>(rng() % 20);
-    std::vector<double> angles;
-    for (int i = 0; i < n; ++i) angles.push_back(unit() * 2 * 3.141592653589793);
+    std::vector<double> angles(static_cast<size_t>(n));
+    for (double& a : angles) a = unit() * 2 * std::numbers::pi;
     std::sort(angles.begin(), angles.end());
     std::vector<Point> ring;
     for (double a : angles) {
       double r = 1 + 3 * unit();
       Point p{std::round(8 * r * std::cos(a)) / 8, std::round(8 * r * std::sin(a)) / 8};
-      if (ring.empty() || !(p.lon == ring.back().lon && p.lat == ring.back().lat)) ring.push_back(p);
+      if (ring.empty() || !(p.lon == ring.back().lon && p.lat == ring.back().lat))
+        ring.push_back(p);
     }
     if (ring.size() < 3) continue;
     Polygon polygon = closed(ring);
@@ -433,7 +436,8 @@ TEST(VoronoiCells, KeepsHolesWithThePieceAroundThem) {
 
 TEST(VoronoiCells, RefusesCoincidingSitesAndSelfCrossingRings) {
   const std::vector<Polygon> square{closed({{0, 0}, {1, 0}, {1, 1}, {0, 1}})};
-  Result<std::vector<std::vector<Polygon>>> same = voronoi_cells(square, {{0.5, 0.5}, {0.5, 0.5}}, 1);
+  Result<std::vector<std::vector<Polygon>>> same =
+      voronoi_cells(square, {{0.5, 0.5}, {0.5, 0.5}}, 1);
   ASSERT_FALSE(same);
   EXPECT_NE(same.error().message.find("coincide"), std::string::npos);
   // A bow tie crosses itself at (2/3, 2/3); a ring touching itself at (1, 1).
@@ -443,7 +447,8 @@ TEST(VoronoiCells, RefusesCoincidingSitesAndSelfCrossingRings) {
         voronoi_cells({square[0], bad}, {{0.2, 0.5}, {0.8, 0.5}}, 1);
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, Code::kInvalid);
-    EXPECT_EQ(refused.error().message, "ring 0 of part 1 is not simple: it crosses or touches itself");
+    EXPECT_EQ(refused.error().message,
+              "ring 0 of part 1 is not simple: it crosses or touches itself");
   }
 }
 
@@ -502,8 +507,9 @@ TEST(MakeStationAreas, NamesCodesAndContacts) {
       const std::string& c = mine[i]->contact;
       EXPECT_EQ(c.size(), 12u) << c;
       EXPECT_EQ(c.substr(0, 5), "023-6") << c;
-      EXPECT_TRUE(std::all_of(c.begin() + 4, c.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
-          << c;
+      EXPECT_TRUE(std::all_of(c.begin() + 4, c.end(), [](char ch) {
+        return ch >= '0' && ch <= '9';
+      })) << c;
       contacts.insert(c);
     }
     // The default station stands at the district's seat (its center) when that is inside.
@@ -634,13 +640,14 @@ TEST(LoadStationAreas, ErrorsNameTheFeatureAndField) {
       {collection(with(good, R"("name":"江北区第1派出所",)", R"("name":7,)")),
        "feature 0 (500105-01): properties.name is a number", "features[0].properties.name"},
       {collection(with(good, R"("district_adcode":"500105")", R"("district_adcode":"5001")")),
-       "feature 0 (500105-01): properties.district_adcode", "features[0].properties.district_adcode"},
-      {collection(with(good, R"("kind":"station")", R"("kind":"district")")),
-       "properties.kind", "features[0].properties.kind"},
+       "feature 0 (500105-01): properties.district_adcode",
+       "features[0].properties.district_adcode"},
+      {collection(with(good, R"("kind":"station")", R"("kind":"district")")), "properties.kind",
+       "features[0].properties.kind"},
       {collection(with(good, R"("station_point":[106.5,29.6])", R"("station_point":[106.5])")),
        "properties.station_point", "features[0].properties.station_point"},
-      {collection(with(good, R"("properties":{)", R"("props":{)")), "feature 0: properties is missing",
-       "features[0].properties"},
+      {collection(with(good, R"("properties":{)", R"("props":{)")),
+       "feature 0: properties is missing", "features[0].properties"},
       {collection(with(good, R"("type":"Polygon")", R"("type":"Point")")),
        "feature 0 (500105-01): geometry.type is \"Point\"", "features[0].geometry.type"},
       {collection(with(good, "[106.6,29.7],[106.4,29.5]]", "[106.6,29.7],[106.4,29.6]]")),
@@ -648,9 +655,12 @@ TEST(LoadStationAreas, ErrorsNameTheFeatureAndField) {
        "features[0].geometry.coordinates[0]"},
       {collection(with(good, "[106.6,29.5],[106.6,29.7],", "[106.6,29.7],")),
        "geometry.coordinates[0] has 3 points", "features[0].geometry.coordinates[0]"},
-      {collection(with(good, "[106.6,29.5]", "[206.6,29.5]")), "geometry.coordinates[0][1] is outside",
-       "features[0].geometry.coordinates[0][1]"},
-      {collection(with(good, R"(,"geometry":{"type":"Polygon","coordinates":[[[106.4,29.5],[106.6,29.5],[106.6,29.7],[106.4,29.5]]]})", "")),
+      {collection(with(good, "[106.6,29.5]", "[206.6,29.5]")),
+       "geometry.coordinates[0][1] is outside", "features[0].geometry.coordinates[0][1]"},
+      {collection(with(
+           good,
+           R"(,"geometry":{"type":"Polygon","coordinates":[[[106.4,29.5],[106.6,29.5],[106.6,29.7],[106.4,29.5]]]})",
+           "")),
        "feature 0 (500105-01): geometry is missing", "features[0].geometry"},
       {collection(good + "," + good), "feature 1 (500105-01): properties.code repeats feature 0",
        "features[1].properties.code"},
@@ -722,7 +732,8 @@ TEST(ShippedStations, LoadAndCoverChongqing) {
       for (const District* d : districts) {
         border = std::min(border, nearest_border(*d, of_district(*loaded, d->adcode), p));
       }
-      for (const StationArea* a : holders) border = std::min(border, border_distance(a->polygons, p));
+      for (const StationArea* a : holders)
+        border = std::min(border, border_distance(a->polygons, p));
       EXPECT_LT(border, kBorderTolerance)
           << p.lon << "," << p.lat << " lies in " << holders.size() << " station areas and "
           << districts.size() << " districts";

@@ -25,18 +25,22 @@ std::string ring_name(size_t polygon, size_t ring) {
 
 bool same(Point a, Point b) { return a.lon == b.lon && a.lat == b.lat; }
 
+struct DistinctVertices {
+  std::vector<Point> points;
+  size_t repeats = 0;  // consecutive repeats dropped (the closing point aside)
+};
+
 // The ring's distinct vertices in order: consecutive repeats and the closing repeat dropped.
-std::vector<Point> distinct_vertices(const std::vector<Point>& ring, size_t& repeats) {
-  std::vector<Point> out;
-  repeats = 0;
+DistinctVertices distinct_vertices(const std::vector<Point>& ring) {
+  DistinctVertices out;
   for (const Point& p : ring) {
-    if (!out.empty() && same(out.back(), p)) {
-      ++repeats;
+    if (!out.points.empty() && same(out.points.back(), p)) {
+      ++out.repeats;
       continue;
     }
-    out.push_back(p);
+    out.points.push_back(p);
   }
-  if (out.size() > 1 && same(out.front(), out.back())) out.pop_back();
+  if (out.points.size() > 1 && same(out.points.front(), out.points.back())) out.points.pop_back();
   return out;
 }
 
@@ -248,8 +252,7 @@ void check_rings(const std::vector<Area>& areas, size_t index, Rings& rings, Fin
     }
     for (size_t r = 0; r < polygon.rings.size(); ++r) {
       const std::vector<Point>& ring = polygon.rings[r];
-      size_t repeats = 0;
-      std::vector<Point> distinct = distinct_vertices(ring, repeats);
+      auto [distinct, repeats] = distinct_vertices(ring);
       if (ring.size() < 4) {
         out.add(Severity::kError, "ring_too_short", index,
                 ring_name(p, r) + " has " + std::to_string(ring.size()) +
@@ -266,10 +269,9 @@ void check_rings(const std::vector<Area>& areas, size_t index, Rings& rings, Fin
                       " distinct points)");
         }
         distinct.clear();  // nothing to intersect or orient
-      } else if (repeats > (same(ring.front(), ring.back()) ? 1u : 0u)) {
-        size_t extra = repeats - (same(ring.front(), ring.back()) ? 1 : 0);
+      } else if (repeats > 0) {
         out.add(Severity::kWarning, "repeated_point", index,
-                ring_name(p, r) + " repeats a point " + std::to_string(extra) +
+                ring_name(p, r) + " repeats a point " + std::to_string(repeats) +
                     " time(s) in a row");
       }
       rings[p].push_back(std::move(distinct));
