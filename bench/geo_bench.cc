@@ -60,8 +60,8 @@ class GeosDistricts {
  public:
   explicit GeosDistricts(const std::vector<Area>& areas) {
     handle_ = GEOS_init_r();
-    GEOSContext_setErrorMessageHandler_r(handle_, [](const char* m, void*) { geos_message("%s", m); },
-                                         nullptr);
+    GEOSContext_setErrorMessageHandler_r(
+        handle_, [](const char* m, void*) { geos_message("%s", m); }, nullptr);
     tree_ = GEOSSTRtree_create_r(handle_, 10);
     ids_.resize(areas.size());
     for (size_t i = 0; i < areas.size(); ++i) {
@@ -280,21 +280,25 @@ int run(int argc, char** argv) {
   const double ours_rate = static_cast<double>(n) / ours_best;
   const double geos_rate = static_cast<double>(n) / geos_best;
   std::printf("\n");
-  std::printf("build: ours %.1f ms (grid %zux%zu, %zu mixed cells, %zu edge copies, %.1f MB); "
-              "GEOS %.1f ms (prepare + STRtree insert; tree and prepared indexes are built "
-              "lazily on first use)\n",
-              ours_build * 1e3, stats.columns, stats.rows, stats.mixed_cells,
-              stats.stored_edges, static_cast<double>(stats.bytes) / 1e6, geos_build * 1e3);
-  std::printf("points inside a district: %zu (%.1f%%)\n", inside, 100.0 * inside / n);
+  std::printf(
+      "build: ours %.1f ms (grid %zux%zu, %zu mixed cells, %zu edge copies, %.1f MB); "
+      "GEOS %.1f ms (prepare + STRtree insert; tree and prepared indexes are built "
+      "lazily on first use)\n",
+      ours_build * 1e3, stats.columns, stats.rows, stats.mixed_cells, stats.stored_edges,
+      static_cast<double>(stats.bytes) / 1e6, geos_build * 1e3);
+  const auto count = static_cast<double>(n);
+  std::printf("points inside a district: %zu (%.1f%%)\n", inside,
+              100.0 * static_cast<double>(inside) / count);
   std::printf("GEOS candidates per lookup (STRtree): %.2f\n",
-              static_cast<double>(candidates_total) / n);
+              static_cast<double>(candidates_total) / count);
   std::printf("ours: %12.0f lookups/s  %8.3f us/lookup\n", ours_rate, 1e6 / ours_rate);
   std::printf("GEOS: %12.0f lookups/s  %8.3f us/lookup  (+%.3f us to build each point geometry)\n",
-              geos_rate, 1e6 / geos_rate, geos_point_creation * 1e6 / n);
+              geos_rate, 1e6 / geos_rate, geos_point_creation * 1e6 / count);
   std::printf("ratio ours/GEOS: %.1fx\n", ours_rate / geos_rate);
-  std::printf("answers: %zu identical, %zu disagree, %zu GEOS-ambiguous (in or on two "
-              "districts; ours one of them: %zu, the smallest code: %zu)\n",
-              identical, disagree, ambiguous_at.size(), ours_in_set, ours_smallest);
+  std::printf(
+      "answers: %zu identical, %zu disagree, %zu GEOS-ambiguous (in or on two "
+      "districts; ours one of them: %zu, the smallest code: %zu)\n",
+      identical, disagree, ambiguous_at.size(), ours_in_set, ours_smallest);
 
   for (GEOSGeometry* g : geos_points) GEOSGeom_destroy_r(geos.handle(), g);
   const bool target = ours_rate >= 5 * geos_rate && 1e6 / ours_rate <= 1.0;

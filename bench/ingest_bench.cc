@@ -197,11 +197,14 @@ std::vector<BaselineRow> baseline_rows(std::string_view prefix, std::size_t coun
   for (std::size_t i = 0; i < count; ++i) {
     BaselineRow& r = rows[i];
     r.sample = make_sample(prefix, i);
-    r.at = now;
+    // Case ids start with their creation millisecond, so their order decides where the
+    // cases B-tree grows. The server stamps a request's cases with one clock reading; here
+    // each 1000 instructions get the next 100 ms, as at 10,000 instructions/s.
+    r.at = now + static_cast<std::int64_t>(i / kBaselineTransaction) * 100;
     // Case ids carry 30 random bits after the millisecond, so ids made in one millisecond
     // can collide; the store would refuse the second one. Draw again, as it must not here.
     do {
-      r.case_id = new_case_id(now);
+      r.case_id = new_case_id(r.at);
     } while (!case_ids.insert(r.case_id).second);
     r.link_keys = link_keys_of(r.sample);
     r.station_code = r.sample.adcode + "-01";

@@ -2,12 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
+
+#include "geo/coords.h"
 
 namespace quanzu::geo {
 namespace {
@@ -166,8 +169,14 @@ TEST(ShippedCells, LoadAndLieInTheDistrictTheirIdNames) {
     EXPECT_EQ(site.cell_id[12], '-');
     const District* d = by_adcode[adcode_of(site.cell_id)];
     ASSERT_NE(d, nullptr);
-    ASSERT_EQ(site.crs, Crs::kGcj02);  // the districts' datum: no conversion needed here
-    EXPECT_TRUE(contains(*d, site.point)) << site.point.lon << "," << site.point.lat;
+    // China Mobile's rows are in WGS84, the others in GCJ-02 (the districts' datum).
+    EXPECT_EQ(site.crs, mnc == "00" ? Crs::kWgs84 : Crs::kGcj02);
+    Point gcj02 = site.crs == Crs::kWgs84 ? wgs84_to_gcj02(site.point) : site.point;
+    EXPECT_TRUE(contains(*d, gcj02)) << gcj02.lon << "," << gcj02.lat;
+    if (site.crs == Crs::kWgs84) {
+      // The datum really differs: the GCJ-02 offset in Chongqing is a few hundred metres.
+      EXPECT_GT(std::hypot(gcj02.lon - site.point.lon, gcj02.lat - site.point.lat), 1e-3);
+    }
     EXPECT_GE(site.radius_m, 100);
     EXPECT_LE(site.radius_m, 8000);
     ++per_district[d->adcode];

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "geo/coords.h"
 #include "geo/jurisdictions.h"
 #include "geo/station_areas.h"
 
@@ -33,7 +34,14 @@ using quanzu::geo::Point;
 constexpr std::uint64_t kDefaultSeed = 500000;
 
 // The demo feed's cell ids: "460-<mnc>-<adcode's last 3><00..39>-<000..999>" (app/demo_feed.cc).
-constexpr std::string_view kOperators[] = {"00", "01", "11"};  // Mobile, Unicom, Telecom
+// Carriers' tables come in either datum; here China Mobile's is in WGS84 (GPS), the others
+// in GCJ-02, so the demo exercises the router's conversion.
+struct Operator {
+  std::string_view mnc;
+  bool wgs84;
+};
+constexpr Operator kOperators[] = {
+    {"00", true}, {"01", false}, {"11", false}};  // Mobile, Unicom, Telecom
 constexpr int kLacsPerOperator = 6;
 constexpr int kCellsPerLac = 5;
 
@@ -149,8 +157,9 @@ std::optional<Point> uniform_in(const District& district, std::mt19937_64& rng) 
 }
 
 // A synthetic cell-site table: per district and operator a few location areas, each a
-// cluster of cells around a point of the district, all inside it; GCJ-02, as the demo's
-// districts. Small urban districts get small cells, rural counties large ones.
+// cluster of cells around a point of the district, all inside it (after conversion to
+// GCJ-02, the districts' datum). Small urban districts get small cells, rural counties large
+// ones. nullopt when a district has no room for a cell.
 std::optional<std::string> cells_csv(const std::vector<District>& districts, std::uint64_t seed) {
   std::map<std::string, std::string> rows;  // cell id -> row, so the file is sorted
   for (const District& district : districts) {
@@ -162,24 +171,36 @@ std::optional<std::string> cells_csv(const std::vector<District>& districts, std
     const double sigma = std::clamp(
         0.1 * std::min(box.max_lon - box.min_lon, box.max_lat - box.min_lat), 0.005, 0.05);
     const bool urban = quanzu::geo::area_km2(district) < 500;
-    for (std::string_view mnc : kOperators) {
+    for (const Operator& op : kOperators) {
       for (int lac : distinct(rng, 40, kLacsPerOperator)) {
         std::optional<Point> hub = uniform_in(district, rng);
         if (!hub) return std::nullopt;
         for (int cell : distinct(rng, 1000, kCellsPerLac)) {
+          // The position as written (WGS84 rounded to 6 decimals, or GCJ-02) must still
+          // convert to a point inside the district.
+          auto written = [&](Point gcj02) {
+            if (!op.wgs84) return gcj02;
+            Point w = quanzu::geo::gcj02_to_wgs84(gcj02);
+            return Point{round6(w.lon), round6(w.lat)};
+          };
+          auto fits = [&](Point p) {
+            return quanzu::geo::contains(district, op.wgs84 ? quanzu::geo::wgs84_to_gcj02(p) : p);
+          };
           std::optional<Point> at;
           for (int tries = 0; tries < 100 && !at; ++tries) {
-            Point p{round6(hub->lon + sigma * normal(rng)), round6(hub->lat + sigma * normal(rng))};
-            if (quanzu::geo::contains(district, p)) at = p;
+            Point p = written(
+                {round6(hub->lon + sigma * normal(rng)), round6(hub->lat + sigma * normal(rng))});
+            if (fits(p)) at = p;
           }
-          if (!at) at = hub;
+          if (!at && fits(written(*hub))) at = written(*hub);
+          if (!at) return std::nullopt;
           const double median = urban ? 500 : 1800;
           const int radius = static_cast<int>(
               std::clamp(std::round(median * std::exp(0.4 * normal(rng))), 100.0, 8000.0));
-          std::string id = "460-" + std::string(mnc) + "-" + district.adcode.substr(3) +
+          std::string id = "460-" + std::string(op.mnc) + "-" + district.adcode.substr(3) +
                            zero_padded(lac, 2) + "-" + zero_padded(cell, 3);
-          rows[id] = id + "," + fixed6(at->lat) + "," + fixed6(at->lon) + ",gcj02," +
-                     std::to_string(radius);
+          rows[id] = id + "," + fixed6(at->lat) + "," + fixed6(at->lon) +
+                     (op.wgs84 ? ",wgs84," : ",gcj02,") + std::to_string(radius);
         }
       }
     }

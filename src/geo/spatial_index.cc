@@ -223,9 +223,9 @@ SpatialIndex::SpatialIndex(std::vector<Area> areas, Options options) : areas_(st
   // Grid: cells about as wide as high in degrees, their number following the edge count.
   const double width = bounds_.max_lon - bounds_.min_lon;
   const double height = bounds_.max_lat - bounds_.min_lat;
-  const double wanted = std::clamp(options.cells_per_edge * static_cast<double>(edges.size()),
-                                   1.0, static_cast<double>(std::min(options.max_cells,
-                                                                     size_t{1} << 30)));
+  const double wanted =
+      std::clamp(options.cells_per_edge * static_cast<double>(edges.size()), 1.0,
+                 static_cast<double>(std::min(options.max_cells, size_t{1} << 30)));
   double aspect = width > 0 && height > 0 ? width / height : 1.0;
   columns_ = static_cast<uint32_t>(std::clamp(std::round(std::sqrt(wanted * aspect)), 1.0, wanted));
   rows_ = static_cast<uint32_t>(std::max(1.0, std::floor(wanted / columns_)));
@@ -389,7 +389,8 @@ bool SpatialIndex::group_holds(const Group& group, double x, Point p) const {
   for (uint32_t k = group.first_edge; k < group.end_edge; ++k) {
     const Segment& e = edges_[k];
     if ((e.a.lat > p.lat) != (e.b.lat > p.lat)) {
-      parity ^= static_cast<uint32_t>(crosses_east_ray(e.a, e.b, p) != crosses_east_ray(e.a, e.b, h));
+      parity ^=
+          static_cast<uint32_t>(crosses_east_ray(e.a, e.b, p) != crosses_east_ray(e.a, e.b, h));
     }
     if ((e.a.lon > x) != (e.b.lon > x)) {
       parity ^= static_cast<uint32_t>(crosses_south_ray(e.a, e.b, h));
@@ -477,7 +478,8 @@ SpatialIndex::Stats SpatialIndex::stats() const {
   s.stored_edges = edges_.size();
   for (const Mixed& m : mixed_) {
     size_t n = 0;
-    for (uint32_t g = m.first_group; g < m.end_group; ++g) n += groups_[g].end_edge - groups_[g].first_edge;
+    for (uint32_t g = m.first_group; g < m.end_group; ++g)
+      n += groups_[g].end_edge - groups_[g].first_edge;
     s.max_cell_edges = std::max(s.max_cell_edges, n);
   }
   s.bytes = cells_.size() * sizeof(uint32_t) + mixed_.size() * sizeof(Mixed) +

@@ -206,18 +206,18 @@ TEST(SpatialIndex, Wgs84ReadingsAreConvertedFirst) {
 TEST(SpatialIndex, PointsOnASharedEdgeGoToTheEastOrNorthSide) {
   // A | B side by side, C above both.
   SpatialIndex index({square("A", 0, 0, 1, 1), square("B", 1, 0, 2, 1), square("C", 0, 1, 2, 2)});
-  EXPECT_EQ(code_at(index, {1, 0.5}), "B");    // on the A|B border: east side
-  EXPECT_EQ(code_at(index, {0.5, 1}), "C");    // on the A/C border: north side
-  EXPECT_EQ(code_at(index, {1.5, 1}), "C");    // on the B/C border: north side
-  EXPECT_EQ(code_at(index, {1, 1}), "C");      // the vertex A, B and C share: north-east
-  EXPECT_EQ(code_at(index, {1, 0}), "B");      // bottom vertex of the A|B border
-  EXPECT_EQ(code_at(index, {0, 0.5}), "A");    // A's west border (outside is to the west)
-  EXPECT_EQ(code_at(index, {2, 0.5}), "");     // B's east border: nudged east, outside
-  EXPECT_EQ(code_at(index, {0.5, 0}), "A");    // A's south border
-  EXPECT_EQ(code_at(index, {0.5, 2}), "");     // C's north border
-  EXPECT_EQ(code_at(index, {0, 0}), "A");      // south-west corner
-  EXPECT_EQ(code_at(index, {2, 2}), "");       // north-east corner
-  EXPECT_EQ(code_at(index, {2, 1}), "");       // the east end of the B/C border
+  EXPECT_EQ(code_at(index, {1, 0.5}), "B");  // on the A|B border: east side
+  EXPECT_EQ(code_at(index, {0.5, 1}), "C");  // on the A/C border: north side
+  EXPECT_EQ(code_at(index, {1.5, 1}), "C");  // on the B/C border: north side
+  EXPECT_EQ(code_at(index, {1, 1}), "C");    // the vertex A, B and C share: north-east
+  EXPECT_EQ(code_at(index, {1, 0}), "B");    // bottom vertex of the A|B border
+  EXPECT_EQ(code_at(index, {0, 0.5}), "A");  // A's west border (outside is to the west)
+  EXPECT_EQ(code_at(index, {2, 0.5}), "");   // B's east border: nudged east, outside
+  EXPECT_EQ(code_at(index, {0.5, 0}), "A");  // A's south border
+  EXPECT_EQ(code_at(index, {0.5, 2}), "");   // C's north border
+  EXPECT_EQ(code_at(index, {0, 0}), "A");    // south-west corner
+  EXPECT_EQ(code_at(index, {2, 2}), "");     // north-east corner
+  EXPECT_EQ(code_at(index, {2, 1}), "");     // the east end of the B/C border
   for (Point p : {Point{1, 0.5}, Point{0.5, 1}, Point{1, 1}, Point{2, 0.5}, Point{0, 0}}) {
     EXPECT_EQ(index.locate_index(p), locate_brute_force(index.areas(), p));
     EXPECT_LE(index.locate_all(p).size(), 1u);
@@ -225,8 +225,8 @@ TEST(SpatialIndex, PointsOnASharedEdgeGoToTheEastOrNorthSide) {
 }
 
 TEST(SpatialIndex, FourSquaresAroundAVertex) {
-  SpatialIndex index({square("SW", 0, 0, 1, 1), square("SE", 1, 0, 2, 1),
-                      square("NW", 0, 1, 1, 2), square("NE", 1, 1, 2, 2)});
+  SpatialIndex index({square("SW", 0, 0, 1, 1), square("SE", 1, 0, 2, 1), square("NW", 0, 1, 1, 2),
+                      square("NE", 1, 1, 2, 2)});
   EXPECT_EQ(code_at(index, {1, 1}), "NE");
   EXPECT_EQ(code_at(index, {1, 0.5}), "SE");
   EXPECT_EQ(code_at(index, {1, 1.5}), "NE");
@@ -251,7 +251,7 @@ TEST(SpatialIndex, SharedSlantedBordersBelongToExactlyOneSide) {
   std::vector<Point> east = chain;
   east.insert(east.end(), {Point{106.4, north}, Point{106.4, south}, chain.front()});
   const std::vector<Area> areas{Area{"W", "west", {Polygon{{west}}}},
-                               Area{"E", "east", {Polygon{{east}}}}};
+                                Area{"E", "east", {Polygon{{east}}}}};
   SpatialIndex index(areas);
   auto nudge = [](double x, int ulps) {
     for (; ulps > 0; --ulps) x = std::nextafter(x, 1e9);
@@ -295,15 +295,18 @@ TEST(SpatialIndex, HolesAndIslands) {
   EXPECT_EQ(code_at(index, {11, 5}), "");
   // Orientation does not matter: the same answers with every ring reversed.
   Area reversed = ring_area;
-  for (std::vector<Point>& ring : reversed.polygons[0].rings) std::reverse(ring.begin(), ring.end());
+  for (std::vector<Point>& ring : reversed.polygons[0].rings)
+    std::reverse(ring.begin(), ring.end());
   SpatialIndex index2({reversed, island});
-  for (Point p : {Point{1, 1}, Point{3.5, 3.5}, Point{5, 5}, Point{3, 5}, Point{7, 5}, Point{5, 7}}) {
+  for (Point p :
+       {Point{1, 1}, Point{3.5, 3.5}, Point{5, 5}, Point{3, 5}, Point{7, 5}, Point{5, 7}}) {
     EXPECT_EQ(code_at(index2, p), code_at(index, p));
   }
 }
 
 TEST(SpatialIndex, MultiPolygonParts) {
-  Area a{"A", "two parts", {Polygon{{square_ring(0, 0, 1, 1)}}, Polygon{{square_ring(5, 5, 6, 6)}}}};
+  Area a{
+      "A", "two parts", {Polygon{{square_ring(0, 0, 1, 1)}}, Polygon{{square_ring(5, 5, 6, 6)}}}};
   SpatialIndex index({a, square("B", 2, 0, 3, 1)});
   EXPECT_EQ(code_at(index, {0.5, 0.5}), "A");
   EXPECT_EQ(code_at(index, {5.5, 5.5}), "A");
@@ -443,7 +446,7 @@ TEST(SpatialIndex, OrientationIsExact) {
   EXPECT_EQ(orientation(a, b, on), 0);
   EXPECT_EQ(orientation(a, b, {on.lon, std::nextafter(on.lat, 90.0)}), 1);
   EXPECT_EQ(orientation(a, b, {on.lon, std::nextafter(on.lat, 0.0)}), -1);
-  EXPECT_EQ(orientation({0.1, 0.1}, {0.3, 0.3}, {0.2, 0.2}) ,
+  EXPECT_EQ(orientation({0.1, 0.1}, {0.3, 0.3}, {0.2, 0.2}),
             -orientation({0.3, 0.3}, {0.1, 0.1}, {0.2, 0.2}));
 }
 

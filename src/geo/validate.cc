@@ -167,8 +167,8 @@ struct SweepEdge {
 
 SweepEdge make_edge(Point a, Point b, size_t area, size_t polygon, size_t ring, size_t index,
                     size_t ring_size) {
-  return SweepEdge{a, b, std::min(a.lon, b.lon), std::max(a.lon, b.lon), area, polygon, ring,
-                   index, ring_size};
+  return SweepEdge{
+      a, b, std::min(a.lon, b.lon), std::max(a.lon, b.lon), area, polygon, ring, index, ring_size};
 }
 
 // Calls visit(x, y) for every pair of edges whose boxes overlap.
@@ -248,7 +248,8 @@ void check_rings(const std::vector<Area>& areas, size_t index, Rings& rings, Fin
   for (size_t p = 0; p < area.polygons.size(); ++p) {
     const Polygon& polygon = area.polygons[p];
     if (polygon.rings.empty()) {
-      out.add(Severity::kError, "no_rings", index, "polygon " + std::to_string(p) + " has no rings");
+      out.add(Severity::kError, "no_rings", index,
+              "polygon " + std::to_string(p) + " has no rings");
     }
     for (size_t r = 0; r < polygon.rings.size(); ++r) {
       const std::vector<Point>& ring = polygon.rings[r];
@@ -270,9 +271,9 @@ void check_rings(const std::vector<Area>& areas, size_t index, Rings& rings, Fin
         }
         distinct.clear();  // nothing to intersect or orient
       } else if (repeats > 0) {
-        out.add(Severity::kWarning, "repeated_point", index,
-                ring_name(p, r) + " repeats a point " + std::to_string(repeats) +
-                    " time(s) in a row");
+        out.add(
+            Severity::kWarning, "repeated_point", index,
+            ring_name(p, r) + " repeats a point " + std::to_string(repeats) + " time(s) in a row");
       }
       rings[p].push_back(std::move(distinct));
     }
@@ -285,7 +286,8 @@ void check_intersections(size_t index, const Rings& rings, Findings& out) {
     for (size_t r = 0; r < rings[p].size(); ++r) {
       const std::vector<Point>& v = rings[p][r];
       for (size_t i = 0; i < v.size(); ++i) {
-        edges.push_back(make_edge(v[i], v[i + 1 == v.size() ? 0 : i + 1], index, p, r, i, v.size()));
+        edges.push_back(
+            make_edge(v[i], v[i + 1 == v.size() ? 0 : i + 1], index, p, r, i, v.size()));
       }
     }
   }

@@ -47,8 +47,8 @@ enum class Severity { kError, kWarning };
 
 struct Finding {
   Severity severity = Severity::kError;
-  std::string check;    // "unclosed_ring", "self_intersection", "overlap", ... (see above)
-  size_t area = 0;      // index of the area (feature) at fault
+  std::string check;  // "unclosed_ring", "self_intersection", "overlap", ... (see above)
+  size_t area = 0;    // index of the area (feature) at fault
   std::optional<size_t> other_area;  // for overlap: the other area
   // Names the feature: "feature 4 (500105 江北区): polygon 0 ring 0 is not closed: ...".
   std::string message;

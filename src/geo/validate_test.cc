@@ -102,19 +102,19 @@ TEST(Validate, ChongqingDistrictsLoadWithWarningsOnly) {
 }
 
 TEST(Validate, GoodDataHasNoFindings) {
-  Validation v = validate_areas({square("A", 0, 0, 1, 1), square("B", 1, 0, 2, 1),
-                                 area("C", "with hole",
-                                      {Polygon{{square_ring(0, 1, 2, 3),
-                                                {{0.5, 1.5}, {0.5, 2.5}, {1.5, 2.5}, {1.5, 1.5},
-                                                 {0.5, 1.5}}}}})});
+  Validation v = validate_areas(
+      {square("A", 0, 0, 1, 1), square("B", 1, 0, 2, 1),
+       area("C", "with hole",
+            {Polygon{{square_ring(0, 1, 2, 3),
+                      {{0.5, 1.5}, {0.5, 2.5}, {1.5, 2.5}, {1.5, 1.5}, {0.5, 1.5}}}}})});
   EXPECT_TRUE(v.ok()) << all_messages(v);
   EXPECT_TRUE(v.warnings.empty()) << all_messages(v);
 }
 
 TEST(Validate, RingWithTooFewPoints) {
-  expect_error({square("A", 0, 0, 1, 1),
-                area("500105", "江北区", {Polygon{{{{2, 0}, {3, 0}, {2, 0}}}}})},
-               "ring_too_short", "feature 1 (500105 江北区)", "has 3 points");
+  expect_error(
+      {square("A", 0, 0, 1, 1), area("500105", "江北区", {Polygon{{{{2, 0}, {3, 0}, {2, 0}}}}})},
+      "ring_too_short", "feature 1 (500105 江北区)", "has 3 points");
 }
 
 TEST(Validate, UnclosedRing) {
@@ -132,13 +132,16 @@ TEST(Validate, SelfIntersectingRing) {
   // A bow tie.
   expect_error({square("A", 5, 5, 6, 6),
                 area("500112", "渝北区", {Polygon{{{{0, 0}, {2, 2}, {2, 0}, {0, 2}, {0, 0}}}}})},
-               "self_intersection", "feature 1 (500112 渝北区)", "intersects itself at (1.000000, 1.000000)");
+               "self_intersection", "feature 1 (500112 渝北区)",
+               "intersects itself at (1.000000, 1.000000)");
   // A ring that touches itself at a vertex (a figure eight through (1, 1)).
-  expect_error({area("E", "", {Polygon{{{{0, 0}, {1, 1}, {2, 0}, {2, 2}, {1, 1}, {0, 2}, {0, 0}}}}})},
-               "self_intersection", "feature 0 (E)", "intersects itself");
+  expect_error(
+      {area("E", "", {Polygon{{{{0, 0}, {1, 1}, {2, 0}, {2, 2}, {1, 1}, {0, 2}, {0, 0}}}}})},
+      "self_intersection", "feature 0 (E)", "intersects itself");
   // A spike that runs back along its own edge.
-  expect_error({area("S", "", {Polygon{{{{0, 0}, {2, 0}, {3, 0}, {2, 0}, {2, 2}, {0, 2}, {0, 0}}}}})},
-               "self_intersection", "feature 0 (S)", "runs back over itself");
+  expect_error(
+      {area("S", "", {Polygon{{{{0, 0}, {2, 0}, {3, 0}, {2, 0}, {2, 2}, {0, 2}, {0, 0}}}}})},
+      "self_intersection", "feature 0 (S)", "runs back over itself");
 }
 
 TEST(Validate, HoleOutsideItsShell) {
@@ -153,22 +156,26 @@ TEST(Validate, HoleCrossingItsShell) {
 }
 
 TEST(Validate, NestedHoles) {
-  expect_error({area("N", "", {Polygon{{square_ring(0, 0, 10, 10), square_ring(1, 1, 9, 9),
-                                        square_ring(2, 2, 3, 3)}}})},
+  expect_error({area("N", "",
+                     {Polygon{{square_ring(0, 0, 10, 10), square_ring(1, 1, 9, 9),
+                               square_ring(2, 2, 3, 3)}}})},
                "nested_holes", "feature 0 (N)", "ring 2 (hole) lies inside hole 1");
 }
 
 TEST(Validate, OverlappingParts) {
   // Parts that cross each other.
-  expect_error({area("M", "", {Polygon{{square_ring(0, 0, 2, 2)}}, Polygon{{square_ring(1, 1, 3, 3)}}})},
-               "parts_overlap", "feature 0 (M)", "polygons 0 and 1 cross");
+  expect_error(
+      {area("M", "", {Polygon{{square_ring(0, 0, 2, 2)}}, Polygon{{square_ring(1, 1, 3, 3)}}})},
+      "parts_overlap", "feature 0 (M)", "polygons 0 and 1 cross");
   // A part inside another.
-  expect_error({area("M", "", {Polygon{{square_ring(0, 0, 4, 4)}}, Polygon{{square_ring(1, 1, 2, 2)}}})},
-               "parts_overlap", "feature 0 (M)", "polygon 1 lies inside polygon 0");
+  expect_error(
+      {area("M", "", {Polygon{{square_ring(0, 0, 4, 4)}}, Polygon{{square_ring(1, 1, 2, 2)}}})},
+      "parts_overlap", "feature 0 (M)", "polygon 1 lies inside polygon 0");
   // An island in a hole is fine.
-  Validation v = validate_areas({area(
-      "M", "", {Polygon{{square_ring(0, 0, 4, 4), {{1, 1}, {1, 3}, {3, 3}, {3, 1}, {1, 1}}}},
-                Polygon{{square_ring(1.5, 1.5, 2.5, 2.5)}}})});
+  Validation v = validate_areas(
+      {area("M", "",
+            {Polygon{{square_ring(0, 0, 4, 4), {{1, 1}, {1, 3}, {3, 3}, {3, 1}, {1, 1}}}},
+             Polygon{{square_ring(1.5, 1.5, 2.5, 2.5)}}})});
   EXPECT_TRUE(v.ok()) << all_messages(v);
 }
 
@@ -181,21 +188,20 @@ TEST(Validate, CodesAndEmptyAreas) {
 
 TEST(Validate, OverlapBetweenAreas) {
   // A large overlap (about 110 km x 110 km) is an error naming both, located inside it.
-  Validation big = validate_areas({square("500105", 106.0, 29.0, 107.0, 30.0),
-                                   square("500112", 106.5, 29.5, 107.5, 30.5)});
+  Validation big = validate_areas(
+      {square("500105", 106.0, 29.0, 107.0, 30.0), square("500112", 106.5, 29.5, 107.5, 30.5)});
   const Finding* f = find(big.errors, "overlap");
   ASSERT_NE(f, nullptr) << all_messages(big);
   EXPECT_EQ(f->area, 0u);
   EXPECT_EQ(f->other_area, 1u);
-  EXPECT_NE(f->message.find("feature 0 (500105) and feature 1 (500112) overlap"),
-            std::string::npos)
+  EXPECT_NE(f->message.find("feature 0 (500105) and feature 1 (500112) overlap"), std::string::npos)
       << f->message;
   EXPECT_NEAR(f->overlap_km2, 0.5 * 0.5 * 111.2 * 111.2 * 0.87, 300.0);
   ASSERT_TRUE(f->where.has_value());
   EXPECT_TRUE((Box{106.5, 29.5, 107.0, 30.0}.contains(*f->where)));
   // A sliver (30 m wide over 1 km) is a warning.
-  Validation sliver = validate_areas({square("A", 106.0, 29.0, 106.01, 29.01),
-                                      square("B", 106.0097, 29.0, 106.02, 29.01)});
+  Validation sliver = validate_areas(
+      {square("A", 106.0, 29.0, 106.01, 29.01), square("B", 106.0097, 29.0, 106.02, 29.01)});
   EXPECT_TRUE(sliver.ok()) << all_messages(sliver);
   const Finding* w = find(sliver.warnings, "overlap");
   ASSERT_NE(w, nullptr) << all_messages(sliver);
@@ -246,7 +252,8 @@ TEST(Validate, ManyFindingsAreCapped) {
   // A zigzag crossing itself many times.
   std::vector<Point> ring{{0, 0}};
   for (int i = 1; i <= 20; ++i) ring.push_back({static_cast<double>(i), i % 2 == 0 ? 0.0 : 10.0});
-  for (int i = 19; i >= 1; --i) ring.push_back({static_cast<double>(i) + 0.5, i % 2 == 0 ? 10.0 : 0.0});
+  for (int i = 19; i >= 1; --i)
+    ring.push_back({static_cast<double>(i) + 0.5, i % 2 == 0 ? 10.0 : 0.0});
   ring.push_back({0, 0});
   Validation v = validate_areas({area("Z", "", {Polygon{{ring}}})});
   size_t n = std::count_if(v.errors.begin(), v.errors.end(),
