@@ -206,6 +206,9 @@ void Api::handle(Request&& request, std::shared_ptr<Exchange> exchange) {
     if (method == http::verb::post) return post_rules(request, *exchange);
     return method_not_allowed("GET, POST");
   }
+  if (path == "/healthz" || path == "/metrics") {
+    if (method != http::verb::get && method != http::verb::head) return method_not_allowed("GET");
+  }
   if (path == "/healthz") return health(*exchange);
   if (path == "/metrics") {
     Response r;

@@ -201,6 +201,8 @@ SpatialIndex::SpatialIndex(std::vector<Area> areas, Options options) : areas_(st
           Point a = ring[i];
           Point b = ring[i + 1 == n ? 0 : i + 1];
           if (a.lon == b.lon && a.lat == b.lat) continue;
+          // Not finite: bad data (geo/validate.h reports it); keep the grid sound regardless.
+          if (!std::isfinite(a.lon + a.lat + b.lon + b.lat)) continue;
           edges.push_back(BuildEdge{a, b, rank});
           for (Point v : {a, b}) {
             if (first) {

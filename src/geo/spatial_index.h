@@ -35,7 +35,8 @@
 
 namespace quanzu::geo {
 
-// A region points are located in: a district (code = adcode) or a station's area.
+// A region points are located in: a district (code = adcode) or a station's area. Its
+// coordinates must be finite (load_districts and load_station_areas see to it).
 struct Area {
   std::string code;  // its key; the smallest wins where areas overlap
   std::string name;  // for messages

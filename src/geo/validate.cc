@@ -254,6 +254,16 @@ void check_rings(const std::vector<Area>& areas, size_t index, Rings& rings, Fin
     for (size_t r = 0; r < polygon.rings.size(); ++r) {
       const std::vector<Point>& ring = polygon.rings[r];
       auto [distinct, repeats] = distinct_vertices(ring);
+      auto bad = std::find_if(ring.begin(), ring.end(), [](const Point& v) {
+        return !std::isfinite(v.lon) || !std::isfinite(v.lat);
+      });
+      if (bad != ring.end()) {
+        out.add(Severity::kError, "not_finite", index,
+                ring_name(p, r) + " point " + std::to_string(bad - ring.begin()) +
+                    " is not a finite number");
+        rings[p].emplace_back();  // nothing to intersect or orient
+        continue;
+      }
       if (ring.size() < 4) {
         out.add(Severity::kError, "ring_too_short", index,
                 ring_name(p, r) + " has " + std::to_string(ring.size()) +

@@ -4,6 +4,7 @@
 // Errors make the data unfit to route on; warnings are reported and the data is used.
 //
 //   ring with fewer than 4 points, ring not closed            error
+//   coordinate that is NaN or infinite                          error (not_finite)
 //   ring without area (fewer than 3 distinct points)           error
 //   ring crossing or touching itself, or turning back on itself error (self_intersection)
 //   rings of one polygon crossing each other or sharing edges   error (rings_cross)
@@ -26,7 +27,7 @@
 // two areas counts whole; a cell that borders cross is sampled on a lattice of
 // samples_per_cell² points). Real boundary data digitised district by district does not
 // match exactly along shared borders: the slivers where neighbours overlap are reported as
-// warnings with their estimated area and location (on the shipped Chongqing districts: 90
+// warnings with their estimated area and location (on the shipped Chongqing districts: 83
 // pairs, the largest ~0.75 km², 万州区/云阳县, spread along ~100 km of border); overlaps of
 // 2 km² or more are errors. An overlap smaller than the sampling lattice (~60 m on the
 // districts' grid) whose borders do not properly cross is not seen. Gaps between neighbours

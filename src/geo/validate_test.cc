@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -121,6 +122,12 @@ TEST(Validate, UnclosedRing) {
   expect_error({area("500105", "江北区", {Polygon{{{{0, 0}, {1, 0}, {1, 1}, {0, 1}}}}})},
                "unclosed_ring", "feature 0 (500105 江北区): polygon 0 ring 0 (shell)",
                "is not closed");
+}
+
+TEST(Validate, CoordinatesThatAreNotNumbers) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  expect_error({area("X", "", {Polygon{{{{0, 0}, {1, 0}, {nan, 1}, {0, 1}, {0, 0}}}}})},
+               "not_finite", "feature 0 (X): polygon 0 ring 0 (shell) point 2", "not a finite");
 }
 
 TEST(Validate, RingWithoutArea) {
