@@ -107,7 +107,7 @@ std::string format_rfc3339(Millis at, int offset_minutes) {
   civil_from_days(days, y, m, d);
   char sign = offset_minutes < 0 ? '-' : '+';
   int off = offset_minutes < 0 ? -offset_minutes : offset_minutes;
-  char buf[40];
+  char buf[96];  // generous: the compiler cannot see the fields' ranges
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03d%c%02d:%02d", y, m, d,
                 static_cast<int>(sod / 3600), static_cast<int>(sod / 60 % 60),
                 static_cast<int>(sod % 60), static_cast<int>(ms), sign, off / 60, off % 60);

@@ -790,9 +790,7 @@ TEST_F(ApiTest, WrongMethodIs405WithAllow) {
   }
 }
 
-// KNOWN SERVER BUG (reported to the lead): /healthz and /metrics answer every method with
-// 200 (api.cc routes them without looking at the method), where every other route answers
-// a wrong method with 405 and Allow.
+// Found by this test (fixed in 27e5ad0): /healthz and /metrics used to answer every method.
 TEST_F(ApiTest, HealthzAndMetricsRefuseWrongMethod) {
   for (const std::string target : {"/healthz", "/metrics"}) {
     HttpResponse r = client_->request("DELETE", target);

@@ -561,11 +561,15 @@ namespace {
 
 constexpr std::string_view kDirPrefix = "quanzu-it-";
 
-// Removes the directories of earlier test processes that have exited: each run keeps its
-// own until the next one starts, for a look after a failure, and /tmp does not fill up.
+// Left alone for a look after a failure; a whole ctest run takes less.
+constexpr auto kKeepDirs = std::chrono::minutes(10);
+
+// Removes the directories of earlier test processes that have exited more than kKeepDirs
+// ago, so that /tmp does not fill up.
 void remove_dirs_of_exited_runs() {
   namespace fs = std::filesystem;
   std::error_code ec;
+  const auto old = fs::file_time_type::clock::now() - kKeepDirs;
   for (const auto& entry : fs::directory_iterator("/tmp", ec)) {
     const std::string name = entry.path().filename().string();
     if (!name.starts_with(kDirPrefix)) continue;
@@ -578,6 +582,7 @@ void remove_dirs_of_exited_runs() {
     if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
     const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
     if (pid == getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    if (entry.last_write_time(ec) > old || ec) continue;
     std::error_code ignored;
     fs::remove_all(entry.path(), ignored);
   }

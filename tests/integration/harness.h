@@ -138,7 +138,7 @@ CommandResult run_command(const std::vector<std::string>& argv, int timeout_ms =
 // The quanzu binary under test ($QUANZU_BINARY, set by CMake for every integration test).
 std::string quanzu_binary();
 // A fresh empty directory under /tmp whose name contains `name` and this process's id.
-// The first call removes those of earlier test processes that have exited.
+// The first call removes those of test processes that exited over 10 minutes ago.
 std::string fresh_dir(const std::string& name);
 // A valid instruction JSON object with the given id (Jiangbei, extreme, completed transfer).
 std::string sample_instruction(const std::string& id, const std::string& phone = "13800138000");
