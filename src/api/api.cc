@@ -279,8 +279,8 @@ void Api::ingest(Request& request, std::shared_ptr<Exchange> exchange) {
       }
       results.push_back(std::move(o));
     }
-    answer(*exchange, json_response(200, json::object{{"results", std::move(results)}}));
     metrics_.ingest_latency.record(seconds_since(start));
+    answer(*exchange, json_response(200, json::object{{"results", std::move(results)}}));
   };
   if (valid.empty()) return finish(std::vector<store::IngestOutcome>{});
   ++metrics_.ingest_in_flight;
@@ -338,8 +338,8 @@ void Api::list_cases(const Request& request, Exchange& exchange) {
   for (const auto& c : page->cases) items.push_back(case_summary(c, options_.utc_offset_minutes));
   json::object body{{"cases", std::move(items)}};
   body["next_cursor"] = page->next ? json::value(cursor_text(*page->next)) : json::value(nullptr);
-  answer(exchange, json_response(200, body));
   metrics_.read_latency.record(seconds_since(start));
+  answer(exchange, json_response(200, body));
 }
 
 void Api::get_case(std::string_view id, Exchange& exchange) {
@@ -364,8 +364,8 @@ void Api::get_case(std::string_view id, Exchange& exchange) {
     }
   }
   body["links"] = std::move(links);
-  answer(exchange, json_response(200, body));
   metrics_.read_latency.record(seconds_since(start));
+  answer(exchange, json_response(200, body));
 }
 
 void Api::post_event(std::string case_id, Request& request, std::shared_ptr<Exchange> exchange) {
@@ -400,8 +400,8 @@ void Api::post_event(std::string case_id, Request& request, std::shared_ptr<Exch
                       }
                       body["event"] = std::move(event);
                     }
-                    answer(*exchange, json_response(200, body));
                     metrics_.event_latency.record(seconds_since(start));
+                    answer(*exchange, json_response(200, body));
                   });
 }
 
@@ -480,8 +480,8 @@ void Api::stats(const Request& request, Exchange& exchange) {
   if (!errors.empty()) return answer(exchange, error_response(fail_fields(std::move(errors)).value()));
   auto s = store_.stats(filter);
   if (!s) return answer(exchange, error_response(s.error()));
-  answer(exchange, json_response(200, stats_json(*s, stations_)));
   metrics_.read_latency.record(seconds_since(start));
+  answer(exchange, json_response(200, stats_json(*s, stations_)));
 }
 
 void Api::stream(const Request& request, std::shared_ptr<Exchange> exchange) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <memory>
 #include <unordered_map>
 
@@ -146,6 +147,10 @@ void CaseService::ingest(std::vector<instruction::Instruction> batch,
   const bool history = rules->uses_history();
   const bool clusters = rules->uses_clusters();
   const Millis window = static_cast<Millis>(rules->cluster_window_days) * 86400000;
+  int threshold = INT32_MAX;  // the smallest cluster any rule asks for
+  for (const auto& rule : rules->rules) {
+    if (rule.when.cluster_min_people) threshold = std::min(threshold, *rule.when.cluster_min_people);
+  }
   // Earlier instructions of this batch count as history for later ones.
   std::unordered_map<std::string_view, Millis> batch_phones;
   std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>> batch_links;
@@ -159,22 +164,37 @@ void CaseService::ingest(std::vector<instruction::Instruction> batch,
     grading::HistoryFacts facts;
     std::vector<std::string> keys = link_keys(in);
     if (clusters && !keys.empty()) {
-      // Per key: the distinct people (phones) naming it within the window, this one included.
-      std::map<std::string, std::map<std::string, std::string>> people;  // key -> phone -> case
-      if (auto stored = store_.links(keys, in.issued_at - window, 5000)) {
-        for (const auto& l : *stored) people[l.key].emplace(l.phone, l.case_id);
-      }
+      // Per key: how many other people named it in the window, counted only up to the
+      // threshold (a big cluster must not make every arrival read all of it).
+      int best_others = -1;
       for (const auto& key : keys) {
-        for (const auto& [phone, case_id] : batch_links[key]) people[key].emplace(phone, case_id);
-      }
-      for (const auto& [key, phones] : people) {
-        int n = static_cast<int>(phones.size()) + (phones.count(in.subject.phone) ? 0 : 1);
-        if (n > facts.cluster_people) {
-          facts.cluster_people = n;
+        std::set<std::string> phones;
+        if (auto stored = store_.phones_for_key(key, in.issued_at - window, static_cast<size_t>(threshold) + 1)) {
+          phones.insert(stored->begin(), stored->end());
+        }
+        if (auto it = batch_links.find(key); it != batch_links.end()) {
+          for (const auto& [phone, case_id] : it->second) phones.insert(phone);
+        }
+        phones.erase(in.subject.phone);
+        const int others = static_cast<int>(phones.size());
+        if (others > best_others) {
+          best_others = others;
           facts.cluster_key = key;
-          facts.cluster_case_ids.clear();
-          for (const auto& [phone, case_id] : phones) {
-            if (phone != in.subject.phone) facts.cluster_case_ids.push_back(case_id);
+        }
+      }
+      facts.cluster_people = best_others + 1;
+      // This arrival forms the cluster: the earlier members are raised with it. Later
+      // arrivals find them raised already.
+      if (best_others + 1 >= threshold && best_others < threshold) {
+        std::set<std::string> seen;
+        if (auto stored = store_.links({facts.cluster_key}, in.issued_at - window, 200)) {
+          for (const auto& l : *stored) {
+            if (l.phone != in.subject.phone && seen.insert(l.case_id).second) facts.cluster_case_ids.push_back(l.case_id);
+          }
+        }
+        if (auto it = batch_links.find(facts.cluster_key); it != batch_links.end()) {
+          for (const auto& [phone, case_id] : it->second) {
+            if (phone != in.subject.phone && seen.insert(case_id).second) facts.cluster_case_ids.push_back(case_id);
           }
         }
       }

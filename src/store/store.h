@@ -158,6 +158,10 @@ class CaseStore {
   // `limit`, newest first.
   virtual Result<std::vector<Link>> links(const std::vector<std::string>& keys, Millis since,
                                           size_t limit) = 0;
+  // Up to `limit` distinct phones naming `key` with an instruction issued at or after `since`
+  // (enough to tell whether a cluster has formed without reading all of a big one).
+  virtual Result<std::vector<std::string>> phones_for_key(std::string_view key, Millis since,
+                                                          size_t limit) = 0;
   // The link keys of one case.
   virtual Result<std::vector<std::string>> link_keys_of(std::string_view case_id) = 0;
   // Keys shared by at least `min_people` distinct phones since `since`, most people first.

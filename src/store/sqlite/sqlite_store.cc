@@ -661,6 +661,20 @@ Result<std::vector<Link>> SqliteStore::links(const std::vector<std::string>& key
   return out;
 }
 
+Result<std::vector<std::string>> SqliteStore::phones_for_key(std::string_view key, Millis since,
+                                                            size_t limit) {
+  ReadLease lease(*this);
+  if (!lease.ok()) return tl::unexpected(lease.error());
+  Stmt s(lease.db().get(), "SELECT DISTINCT phone FROM links WHERE key = ? AND at >= ? LIMIT ?");
+  if (!s.ok()) return sql_error(lease.db(), "prepare");
+  s.bind(1, key).bind(2, since).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<std::string> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.push_back(s.text(0));
+  if (rc != SQLITE_DONE) return sql_error(lease.db(), "read links");
+  return out;
+}
+
 Result<std::vector<std::string>> SqliteStore::link_keys_of(std::string_view case_id) {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());

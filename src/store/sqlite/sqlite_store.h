@@ -46,6 +46,8 @@ class SqliteStore final : public CaseStore {
   Result<std::vector<Link>> links(const std::vector<std::string>& keys, Millis since,
                                   size_t limit) override;
   Result<std::vector<std::string>> link_keys_of(std::string_view case_id) override;
+  Result<std::vector<std::string>> phones_for_key(std::string_view key, Millis since,
+                                                  size_t limit) override;
   Result<std::vector<ClusterSummary>> clusters(Millis since, int min_people, size_t limit) override;
   Result<std::vector<cases::Case>> cases_with_instructions(Millis since, Millis until,
                                                            const std::optional<Cursor>& after,
