@@ -14,6 +14,7 @@
 #include "geo/coords.h"
 #include "geo/spatial_index.h"
 #include "geo/station_areas.h"
+#include "geo/validate.h"
 
 namespace quanzu::app {
 
@@ -43,6 +44,22 @@ struct LookupData {
   bool have_stations = false;
 };
 
+// Refuses data with errors; reports warnings in a line or two (and the first few whole).
+Result<bool> check_areas(const geo::SpatialIndex& index, const std::string& what) {
+  const geo::Validation v = geo::validate_areas(index);
+  if (!v.ok()) {
+    std::string message = what + ": " + std::to_string(v.errors.size()) + " error(s) in the jurisdiction data:";
+    for (size_t i = 0; i < v.errors.size() && i < 20; ++i) message += "\n  " + v.errors[i].message;
+    return fail(Code::kInvalid, message);
+  }
+  if (!v.warnings.empty()) {
+    std::cerr << "quanzu: " << what << ": " << v.warnings.size()
+              << " warning(s) in the jurisdiction data (used as they are), e.g.:\n";
+    for (size_t i = 0; i < v.warnings.size() && i < 3; ++i) std::cerr << "  " << v.warnings[i].message << "\n";
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<geo::StationDirectory> load_stations(const Config& config) {
@@ -70,6 +87,7 @@ Result<geo::StationDirectory> load_stations(const Config& config) {
 Result<LoadedLookups> load_lookups(const Config& config, const geo::StationDirectory& directory) {
   auto data = std::make_shared<LookupData>();
   data->districts = geo::SpatialIndex(geo::areas_from_districts(directory.districts()));
+  if (auto ok = check_areas(data->districts, "districts"); !ok) return tl::unexpected(ok.error());
   const std::string areas_path = stations_path(config);
   if (!config.synthetic_stations && std::filesystem::exists(areas_path)) {
     auto text = read_file(areas_path);
@@ -80,6 +98,7 @@ Result<LoadedLookups> load_lookups(const Config& config, const geo::StationDirec
     for (auto& a : *areas) index_areas.push_back({a.code, a.name, std::move(a.polygons)});
     data->stations = geo::SpatialIndex(std::move(index_areas));
     data->have_stations = true;
+    if (auto ok = check_areas(data->stations, areas_path); !ok) return tl::unexpected(ok.error());
   }
   const std::string cells = cells_path(config);
   if (std::filesystem::exists(cells)) {
