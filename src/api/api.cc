@@ -290,6 +290,15 @@ void Api::ingest(Request& request, std::shared_ptr<Exchange> exchange) {
   });
 }
 
+void Api::read_limit(const std::string& value, size_t& limit, std::vector<FieldError>& errors) const {
+  auto n = parse_int(value);
+  if (!n || *n < 1 || static_cast<size_t>(*n) > options_.max_page) {
+    errors.push_back({"limit", "must be an integer between 1 and " + std::to_string(options_.max_page)});
+  } else {
+    limit = static_cast<size_t>(*n);
+  }
+}
+
 void Api::list_cases(const Request& request, Exchange& exchange) {
   const auto start = Steady::now();
   const Target target = split_target(request.target());
@@ -318,12 +327,7 @@ void Api::list_cases(const Request& request, Exchange& exchange) {
       if (!at) errors.push_back({key, "must be an RFC 3339 date-time or a duration like 24h"});
       (key == "since" ? filter.since : filter.until) = at;
     } else if (key == "limit") {
-      auto n = parse_int(value);
-      if (!n || *n < 1 || static_cast<size_t>(*n) > options_.max_page) {
-        errors.push_back({key, "must be an integer between 1 and " + std::to_string(options_.max_page)});
-      } else {
-        limit = static_cast<size_t>(*n);
-      }
+      read_limit(value, limit, errors);
     } else if (key == "cursor") {
       if (!(cursor = parse_cursor(value))) errors.push_back({key, "is not a cursor this server gave"});
     } else {
@@ -428,12 +432,7 @@ void Api::list_clusters(const Request& request, Exchange& exchange) {
       if (!n || *n < 2 || *n > 1000) errors.push_back({key, "must be an integer from 2 to 1000"});
       else min_people = static_cast<int>(*n);
     } else if (key == "limit") {
-      auto n = parse_int(value);
-      if (!n || *n < 1 || static_cast<size_t>(*n) > options_.max_page) {
-        errors.push_back({key, "must be an integer between 1 and " + std::to_string(options_.max_page)});
-      } else {
-        limit = static_cast<size_t>(*n);
-      }
+      read_limit(value, limit, errors);
     } else {
       errors.push_back({key, "is not a known parameter; use since, min_people, limit"});
     }

@@ -58,6 +58,8 @@ class Api {
   void post_rules(Request& request, Exchange& exchange);
   void rules_whatif(Request& request, Exchange& exchange);
   void answer(Exchange& exchange, Response response);
+  // A page size from the query: 1..max_page, else an error naming "limit".
+  void read_limit(const std::string& value, size_t& limit, std::vector<FieldError>& errors) const;
 
   cases::CaseService& service_;
   store::CaseStore& store_;

@@ -18,8 +18,6 @@
 
 namespace quanzu::app {
 
-namespace {
-
 Result<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(Code::kInvalid, "cannot read " + path);
@@ -27,6 +25,8 @@ Result<std::string> read_file(const std::string& path) {
   text << in.rdbuf();
   return text.str();
 }
+
+namespace {
 
 std::string stations_path(const Config& config) {
   return config.stations_file.empty() ? default_stations_file() : config.stations_file;

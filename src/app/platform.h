@@ -23,6 +23,9 @@
 
 namespace quanzu::app {
 
+// The whole content of a file, or kInvalid naming it.
+Result<std::string> read_file(const std::string& path);
+
 // Loads the districts file and makes the deployment's stations.
 Result<geo::StationDirectory> load_stations(const Config& config);
 

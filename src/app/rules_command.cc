@@ -13,14 +13,6 @@
 namespace quanzu::app {
 namespace {
 
-Result<std::string> read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(Code::kInvalid, "cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::string effect_text(const grading::Effect& e) {
   using Kind = grading::Effect::Kind;
   switch (e.kind) {
@@ -42,7 +34,7 @@ std::string join(const std::vector<std::string>& v) {
 }  // namespace
 
 int run_rules_check(const std::string& file) {
-  auto text = read_text(file);
+  auto text = read_file(file);
   if (!text) {
     std::cerr << "quanzu rules check: " << text.error().message << "\n";
     return 1;
@@ -65,7 +57,7 @@ int run_rules_check(const std::string& file) {
 }
 
 int run_rules_whatif(const Config& config, const WhatIfOptions& options) {
-  auto text = read_text(options.draft);
+  auto text = read_file(options.draft);
   if (!text) {
     std::cerr << "quanzu rules whatif: " << text.error().message << "\n";
     return 1;

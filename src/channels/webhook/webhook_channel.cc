@@ -13,6 +13,7 @@ namespace http = beast::http;
 namespace net = boost::asio;
 
 std::string webhook_signature(const std::string& secret, std::int64_t timestamp_ms, std::string_view body) {
+  (void)sodium_init();  // idempotent; makes the function usable on its own
   const std::string message = std::to_string(timestamp_ms) + "." + std::string(body);
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256_state state;
