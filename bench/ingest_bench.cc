@@ -30,6 +30,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <latch>
 #include <memory>
@@ -97,6 +98,7 @@ struct Options {
   std::string out;
   std::string binary;
   std::string dir = "/tmp";
+  std::string only;  // run only the scenarios whose name contains this
 };
 
 // CPU seconds used by a process so far (user + system), from /proc.
@@ -468,6 +470,7 @@ struct Load {
 ScenarioResult run_load(const Options& options, const std::string& name, const Load& load) {
   const std::string dir = make_temp_dir(options.dir, "bench");
   auto server = ServerProcess::start(options.binary, dir);
+  std::cerr << "  " << name << ": server pid " << server->pid() << ", data " << dir << "\n";
   ScenarioResult result;
   result.name = name;
   result.batch = load.batch;
@@ -570,12 +573,16 @@ ScenarioResult run_load(const Options& options, const std::string& name, const L
 
 // Closed loop: every client sends its next request as soon as the previous one is answered.
 // The total is rounded down to whole rounds of `batch` x `clients`.
+std::string closed_loop_name(std::size_t batch, std::size_t clients, const std::string& label) {
+  std::string name = "batch " + std::to_string(batch) + ", " + std::to_string(clients) +
+                     (clients == 1 ? " client" : " clients");
+  return label.empty() ? name : label + ", " + name;
+}
+
 ScenarioResult closed_loop(const Options& options, std::size_t batch, std::size_t clients,
                            std::size_t instructions, const Shape& shape = {},
                            const std::string& label = {}) {
-  std::string name = "batch " + std::to_string(batch) + ", " + std::to_string(clients) +
-                     (clients == 1 ? " client" : " clients");
-  if (!label.empty()) name = label + ", " + name;
+  const std::string name = closed_loop_name(batch, clients, label);
   const std::size_t per_round = batch * clients;
   const std::size_t requests = std::max<std::size_t>(instructions / per_round, 1) * clients;
   const std::string prefix =
@@ -588,6 +595,12 @@ ScenarioResult closed_loop(const Options& options, std::size_t batch, std::size_
     load.bodies[r % clients].push_back(array_body(prefix, r * batch, batch, shape));
   }
   return run_load(options, name, load);
+}
+
+std::string open_loop_name(double rate, std::size_t clients) {
+  char name[96];
+  std::snprintf(name, sizeof name, "open loop %.0f/s, %zu clients", rate, clients);
+  return name;
 }
 
 // Open loop: single-instruction requests paced to `rate` per second over `clients`
@@ -605,9 +618,7 @@ ScenarioResult open_loop(const Options& options, double rate, std::size_t client
     // A short lead so that the first requests are not already late when the clock starts.
     load.schedule[i % clients].push_back(0.05 + static_cast<double>(i) / rate);
   }
-  char name[96];
-  std::snprintf(name, sizeof name, "open loop %.0f/s, %zu clients", rate, clients);
-  ScenarioResult r = run_load(options, name, load);
+  ScenarioResult r = run_load(options, open_loop_name(rate, clients), load);
   r.target_rate = rate;
   return r;
 }
@@ -627,54 +638,58 @@ struct Report {
   std::string date;
   std::string load_before;
   std::string load_after;
+  bool baselines = false;  // false with --only
   BaselineResult baseline_a;
   BaselineResult baseline_b;
   BaselineResult fsync_probe;
-  std::vector<ScenarioResult> closed;
-  ScenarioResult open;
-  ScenarioResult campaign;
+  std::vector<ScenarioResult> scenarios;  // in the order run
 };
 
 std::string render(const Report& r) {
   std::ostringstream out;
   out << "Run " << r.date << ", `" << r.command << "`, load average before " << r.load_before
       << ", after " << r.load_after << ".\n\n";
-  out << "| raw SQLite baseline (same schema, WAL, synchronous=FULL) | instructions | seconds "
-         "| per second |\n|---|---:|---:|---:|\n";
-  for (const auto* b : {&r.baseline_a, &r.baseline_b, &r.fsync_probe}) {
-    out << "| " << b->name << " | " << b->instructions << " | " << fixed(b->seconds, 2) << " | "
-        << fixed(b->rate(), 0) << " |\n";
+  if (r.baselines) {
+    out << "| raw SQLite baseline (same schema, WAL, synchronous=FULL) | instructions "
+           "| seconds | per second |\n|---|---:|---:|---:|\n";
+    for (const auto* b : {&r.baseline_a, &r.baseline_b, &r.fsync_probe}) {
+      out << "| " << b->name << " | " << b->instructions << " | " << fixed(b->seconds, 2)
+          << " | " << fixed(b->rate(), 0) << " |\n";
+    }
+    out << "\n";
   }
-  out << "\n| Quanzu, POST /api/v1/instructions | instructions | requests | seconds "
+  out << "| Quanzu, POST /api/v1/instructions | instructions | requests | seconds "
          "| instructions/s | p50 ms | p99 ms | max ms | commits | requests/commit "
          "| server CPU | bench CPU | server mean ms | queue drained after s |\n"
          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
-  std::vector<const ScenarioResult*> rows;
-  for (const auto& s : r.closed) rows.push_back(&s);
-  rows.push_back(&r.open);
-  rows.push_back(&r.campaign);
-  for (const auto* s : rows) {
-    out << "| " << s->name << " | " << s->instructions << " | " << s->requests << " | "
-        << fixed(s->seconds, 2) << " | " << fixed(s->rate(), 0) << " | "
-        << fixed(s->latency.p50_ms, 2) << " | " << fixed(s->latency.p99_ms, 2) << " | "
-        << fixed(s->latency.max_ms, 1) << " | " << fixed(s->commits, 0) << " | "
-        << fixed(s->commits > 0 ? static_cast<double>(s->requests) / s->commits : 0, 1)
-        << " | " << fixed(s->server_cpu * 100, 0) << "% | " << fixed(s->bench_cpu * 100, 0)
-        << "% | " << fixed(s->server_mean_ms, 2) << " | " << fixed(s->drain_seconds, 1)
-        << " |\n";
+  for (const auto& s : r.scenarios) {
+    out << "| " << s.name << " | " << s.instructions << " | " << s.requests << " | "
+        << fixed(s.seconds, 2) << " | " << fixed(s.rate(), 0) << " | "
+        << fixed(s.latency.p50_ms, 2) << " | " << fixed(s.latency.p99_ms, 2) << " | "
+        << fixed(s.latency.max_ms, 1) << " | " << fixed(s.commits, 0) << " | "
+        << fixed(s.commits > 0 ? static_cast<double>(s.requests) / s.commits : 0, 1) << " | "
+        << fixed(s.server_cpu * 100, 0) << "% | " << fixed(s.bench_cpu * 100, 0) << "% | "
+        << fixed(s.server_mean_ms, 2) << " | " << fixed(s.drain_seconds, 1) << " |\n";
   }
+  if (!r.baselines) return out.str();
 
   const ScenarioResult* best_1000 = nullptr;
   const ScenarioResult* single_many = nullptr;
-  for (const auto& s : r.closed) {
-    if (s.batch == 1000 && (!best_1000 || s.rate() > best_1000->rate())) best_1000 = &s;
-    if (s.batch == 1 && s.clients == kManyClients) single_many = &s;
+  const ScenarioResult* open = nullptr;
+  for (const auto& s : r.scenarios) {
+    if (s.target_rate > 0) {
+      open = &s;
+    } else if (s.name == closed_loop_name(1, kManyClients, {})) {
+      single_many = &s;
+    } else if (s.batch == 1000 && (!best_1000 || s.rate() > best_1000->rate())) {
+      best_1000 = &s;
+    }
   }
   out << "\n| target | measured | against | ratio | verdict |\n|---|---:|---:|---:|---|\n";
   if (best_1000) {
     const double ratio = best_1000->rate() / r.baseline_a.rate();
-    out << "| batch ingest >= 70% of baseline A | " << fixed(best_1000->rate(), 0)
-        << "/s (" << best_1000->name << ") | " << fixed(r.baseline_a.rate(), 0) << "/s | "
+    out << "| batch ingest >= 70% of baseline A | " << fixed(best_1000->rate(), 0) << "/s ("
+        << best_1000->name << ") | " << fixed(r.baseline_a.rate(), 0) << "/s | "
         << fixed(ratio * 100, 0) << "% | " << verdict(ratio >= 0.70) << " |\n";
   }
   if (single_many) {
@@ -683,12 +698,14 @@ std::string render(const Report& r) {
         << fixed(single_many->rate(), 0) << "/s | " << fixed(r.baseline_b.rate(), 0) << "/s | "
         << fixed(ratio, 2) << "x | " << verdict(ratio >= 3.0) << " |\n";
   }
-  out << "| p99 POST->durable answer <= 10 ms at " << fixed(r.open.target_rate, 0)
-      << " instructions/s | p99 " << fixed(r.open.latency.p99_ms, 2) << " ms at "
-      << fixed(r.open.rate(), 0) << "/s | 10 ms | " << fixed(r.open.latency.p99_ms / 10.0, 2)
-      << "x | " << verdict(r.open.latency.p99_ms <= 10.0 &&
-                           r.open.rate() >= 0.98 * r.open.target_rate)
-      << " |\n";
+  if (open) {
+    out << "| p99 POST->durable answer <= 10 ms at " << fixed(open->target_rate, 0)
+        << " instructions/s | p99 " << fixed(open->latency.p99_ms, 2) << " ms at "
+        << fixed(open->rate(), 0) << "/s | 10 ms | " << fixed(open->latency.p99_ms / 10.0, 2)
+        << "x | "
+        << verdict(open->latency.p99_ms <= 10.0 && open->rate() >= 0.98 * open->target_rate)
+        << " |\n";
+  }
   return out.str();
 }
 
@@ -700,12 +717,15 @@ std::string now_text() {
 }
 
 int usage() {
-  std::cerr << "usage: ingest_bench [--quick] [--out FILE] [--binary PATH] [--dir DIR]\n"
+  std::cerr << "usage: ingest_bench [--quick] [--out FILE] [--binary PATH] [--dir DIR] "
+               "[--only TEXT]\n"
                "  --quick        small counts, a smoke check of the whole path\n"
                "  --out FILE     also write the markdown tables to FILE\n"
                "  --binary PATH  the quanzu binary (default: $QUANZU_BINARY, else the one "
                "built beside this benchmark)\n"
-               "  --dir DIR      where the temporary databases go (default /tmp)\n";
+               "  --dir DIR      where the temporary databases go (default /tmp)\n"
+               "  --only TEXT    only the server scenarios whose name contains TEXT, no "
+               "baselines (e.g. \"batch 1000, 1 client\"); the server's pid is printed\n";
   return 64;
 }
 
@@ -717,8 +737,9 @@ int run(int argc, char** argv) {
     command += " " + std::string(arg);
     auto value = [&]() -> std::string {
       if (i + 1 >= argc) throw std::invalid_argument(std::string(arg) + " needs a value");
-      command += " " + std::string(argv[i + 1]);
-      return argv[++i];
+      const std::string v = argv[++i];
+      command += v.find(' ') == std::string::npos ? " " + v : " '" + v + "'";
+      return v;
     };
     if (arg == "--quick") {
       options.quick = true;
@@ -728,6 +749,8 @@ int run(int argc, char** argv) {
       options.binary = value();
     } else if (arg == "--dir") {
       options.dir = value();
+    } else if (arg == "--only") {
+      options.only = value();
     } else if (arg == "-h" || arg == "--help") {
       usage();
       return 0;
@@ -741,29 +764,52 @@ int run(int argc, char** argv) {
   }
   const Counts counts = options.quick ? quick_counts() : Counts{};
 
-  Report report;
-  report.command = command;
-  report.date = now_text();
-  report.load_before = load_average();
-  std::cerr << "ingest_bench: load average " << report.load_before << "\n";
-  report.baseline_a = run_baseline(options, "A: 1000-instruction transactions",
-                                   counts.baseline_a, kBaselineTransaction);
-  report.baseline_b =
-      run_baseline(options, "B: one transaction per instruction", counts.baseline_b, 1);
-  report.fsync_probe = run_fsync_probe(options, counts.fsync_probe);
+  // Each scenario by name, in the order they run; --only picks some (and skips the
+  // baselines), e.g. to profile the server under one of them.
+  struct Plan {
+    std::string name;
+    std::function<ScenarioResult()> run;
+  };
+  std::vector<Plan> plans;
   const std::size_t totals[] = {counts.batch1_one_client, counts.batch1_many_clients,
                                 counts.batch100, counts.batch100, counts.batch1000,
                                 counts.batch1000};
   const std::size_t batches[] = {1, 1, 100, 100, 1000, 1000};
   const std::size_t clients[] = {1, kManyClients, 1, kManyClients, 1, kManyClients};
   for (std::size_t i = 0; i < std::size(totals); ++i) {
-    report.closed.push_back(closed_loop(options, batches[i], clients[i], totals[i]));
+    plans.push_back({closed_loop_name(batches[i], clients[i], {}), [&, i] {
+                       return closed_loop(options, batches[i], clients[i], totals[i]);
+                     }});
   }
-  report.open = open_loop(options, counts.open_loop_rate, kManyClients, counts.open_loop_seconds);
-  Shape campaign;
-  campaign.campaign_host = "task-campaign.example";
-  report.campaign = closed_loop(options, 1, kManyClients, counts.campaign, campaign,
-                                "one campaign (all name one site)");
+  plans.push_back({open_loop_name(counts.open_loop_rate, kManyClients), [&] {
+                     return open_loop(options, counts.open_loop_rate, kManyClients,
+                                      counts.open_loop_seconds);
+                   }});
+  const std::string campaign_label = "one campaign (all name one site)";
+  plans.push_back({closed_loop_name(1, kManyClients, campaign_label), [&] {
+                     Shape campaign;
+                     campaign.campaign_host = "task-campaign.example";
+                     return closed_loop(options, 1, kManyClients, counts.campaign, campaign,
+                                        campaign_label);
+                   }});
+
+  Report report;
+  report.command = command;
+  report.date = now_text();
+  report.load_before = load_average();
+  std::cerr << "ingest_bench: load average " << report.load_before << "\n";
+  if (options.only.empty()) {
+    report.baselines = true;
+    report.baseline_a = run_baseline(options, "A: 1000-instruction transactions",
+                                     counts.baseline_a, kBaselineTransaction);
+    report.baseline_b =
+        run_baseline(options, "B: one transaction per instruction", counts.baseline_b, 1);
+    report.fsync_probe = run_fsync_probe(options, counts.fsync_probe);
+  }
+  for (const auto& plan : plans) {
+    if (plan.name.find(options.only) != std::string::npos) report.scenarios.push_back(plan.run());
+  }
+  if (report.scenarios.empty()) throw std::invalid_argument("no scenario matches " + options.only);
   report.load_after = load_average();
 
   const std::string text = render(report);

@@ -154,6 +154,17 @@ int orientation(Point a, Point b, Point c) {
   return orientation_exact(a, b, c);
 }
 
+namespace {
+
+bool finite_ring(const std::vector<Point>& ring) {
+  for (const Point& p : ring) {
+    if (!std::isfinite(p.lon) || !std::isfinite(p.lat)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::vector<Area> areas_from_districts(const std::vector<District>& districts) {
   std::vector<Area> areas;
   areas.reserve(districts.size());
@@ -165,6 +176,7 @@ bool area_contains(const Area& area, Point p) {
   bool inside = false;
   for (const Polygon& polygon : area.polygons) {
     for (const std::vector<Point>& ring : polygon.rings) {
+      if (!finite_ring(ring)) continue;  // as the index does
       const size_t n = ring.size();
       for (size_t i = 0; i < n; ++i) {
         if (crosses_east_ray(ring[i], ring[i + 1 == n ? 0 : i + 1], p)) inside = !inside;
@@ -196,13 +208,14 @@ SpatialIndex::SpatialIndex(std::vector<Area> areas, Options options) : areas_(st
   for (uint32_t rank = 0; rank < by_rank_.size(); ++rank) {
     for (const Polygon& polygon : areas_[by_rank_[rank]].polygons) {
       for (const std::vector<Point>& ring : polygon.rings) {
+        // A ring with a coordinate that is not finite is bad data (geo/validate.h reports
+        // it) and is left out whole, so every ring kept stays closed.
+        if (!finite_ring(ring)) continue;
         const size_t n = ring.size();
         for (size_t i = 0; i < n; ++i) {
           Point a = ring[i];
           Point b = ring[i + 1 == n ? 0 : i + 1];
           if (a.lon == b.lon && a.lat == b.lat) continue;
-          // Not finite: bad data (geo/validate.h reports it); keep the grid sound regardless.
-          if (!std::isfinite(a.lon + a.lat + b.lon + b.lat)) continue;
           edges.push_back(BuildEdge{a, b, rank});
           for (Point v : {a, b}) {
             if (first) {

@@ -13,10 +13,23 @@
 #include <type_traits>
 #include <utility>
 
+#include "geo/geojson_reading.h"
+
 namespace quanzu::geo {
 namespace {
 
 namespace json = boost::json;
+
+using geojson::Checked;
+using geojson::index_path;
+using geojson::invalid;
+using geojson::kind_of;
+using geojson::parse_adcode;
+using geojson::parse_geometry;
+using geojson::parse_position;
+using geojson::Problem;
+using geojson::problem;
+using geojson::sample_inside;
 
 constexpr double kKmPerDegree = 111.2;
 constexpr double kMicro = 1e6;  // grid of written coordinates: 1e-6 degree
@@ -507,9 +520,6 @@ double round6(double v) { return std::round(v * kMicro) / kMicro; }
 
 // --- Placing stations ---
 
-// Doubles in [0, 1) from the generator's bits, the same on every standard library.
-double unit(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
-
 std::uint64_t mix(std::uint64_t seed, std::string_view text) {
   std::uint64_t h = seed ^ 0x9e3779b97f4a7c15ULL;
   for (unsigned char c : text) {
@@ -527,16 +537,6 @@ double distance2(Point a, Point b, double k) {
   double dx = (a.lon - b.lon) * k;
   double dy = a.lat - b.lat;
   return dx * dx + dy * dy;
-}
-
-std::optional<Point> sample_inside(const Polygon& polygon, const Box& box, std::mt19937_64& rng) {
-  constexpr int kTries = 10000;
-  for (int i = 0; i < kTries; ++i) {
-    Point p{round6(box.min_lon + unit(rng) * (box.max_lon - box.min_lon)),
-            round6(box.min_lat + unit(rng) * (box.max_lat - box.min_lat))};
-    if (contains(polygon, p)) return p;
-  }
-  return std::nullopt;
 }
 
 // The centroid of polygons (open or closed rings: the closing point adds nothing), holes
@@ -589,7 +589,8 @@ std::optional<Placement> place_stations(const District& district, int n, double 
     std::optional<Point> best;
     double best_distance = -1;
     for (int c = 0; c < kCandidates; ++c) {
-      std::optional<Point> p = sample_inside(*largest, box, rng);
+      // On the written grid, so the point is inside as written.
+      std::optional<Point> p = sample_inside(*largest, box, rng, kMicro);
       if (!p) return std::nullopt;  // nothing inside to sample: no area
       double nearest = std::numeric_limits<double>::infinity();
       for (const Point& q : placed) nearest = std::min(nearest, distance2(*p, q, k));
@@ -683,128 +684,6 @@ void append_string(std::string& out, std::string_view s) {
   out += json::serialize(json::string(s));
 }
 
-// What is wrong with one feature; `field` is a path inside it ("geometry.coordinates[0]").
-struct Problem {
-  std::string field;
-  std::string what;
-};
-
-template <typename T>
-using Checked = tl::expected<T, Problem>;
-
-tl::unexpected<Problem> problem(std::string field, std::string what) {
-  return tl::unexpected<Problem>(Problem{std::move(field), std::move(what)});
-}
-
-tl::unexpected<Error> invalid(const std::string& message, std::string field) {
-  return tl::unexpected<Error>(
-      Error{Code::kInvalid, message, {FieldError{std::move(field), message}}});
-}
-
-std::string kind_of(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null:
-      return "null";
-    case json::kind::bool_:
-      return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_:
-      return "a number";
-    case json::kind::string:
-      return "a string";
-    case json::kind::array:
-      return "an array";
-    case json::kind::object:
-      return "an object";
-  }
-  return "a value";
-}
-
-std::string at_index(const std::string& base, size_t i) {
-  return base + "[" + std::to_string(i) + "]";
-}
-
-Checked<Point> parse_position(const json::value& v, const std::string& path) {
-  const json::array* a = v.if_array();
-  if (a == nullptr || a->size() < 2) return problem(path, "is not a [lon, lat] pair");
-  auto number = [](const json::value& x) -> std::optional<double> {
-    if (x.is_double()) return x.get_double();
-    if (x.is_int64()) return static_cast<double>(x.get_int64());
-    if (x.is_uint64()) return static_cast<double>(x.get_uint64());
-    return std::nullopt;
-  };
-  std::optional<double> lon = number((*a)[0]);
-  std::optional<double> lat = number((*a)[1]);
-  if (!lon || !lat) return problem(path, "has a non-numeric coordinate");
-  if (!(*lon >= -180 && *lon <= 180 && *lat >= -90 && *lat <= 90)) {
-    return problem(path, "is outside lon [-180, 180] / lat [-90, 90]");
-  }
-  return Point{*lon, *lat};
-}
-
-Checked<Polygon> parse_polygon(const json::value& v, const std::string& path) {
-  const json::array* rings = v.if_array();
-  if (rings == nullptr) return problem(path, "is " + kind_of(v) + ", not an array of rings");
-  if (rings->empty()) return problem(path, "is a polygon without rings");
-  Polygon polygon;
-  for (size_t r = 0; r < rings->size(); ++r) {
-    const std::string ring_path = at_index(path, r);
-    const json::array* positions = (*rings)[r].if_array();
-    if (positions == nullptr) return problem(ring_path, "is not an array of positions");
-    if (positions->size() < 4) {
-      return problem(ring_path, "has " + std::to_string(positions->size()) +
-                                    " points; a ring needs at least 4");
-    }
-    std::vector<Point> ring;
-    ring.reserve(positions->size());
-    for (size_t i = 0; i < positions->size(); ++i) {
-      Checked<Point> p = parse_position((*positions)[i], at_index(ring_path, i));
-      if (!p) return tl::unexpected<Problem>(std::move(p.error()));
-      ring.push_back(*p);
-    }
-    if (!same(ring.front(), ring.back())) {
-      return problem(ring_path, "is not closed: its first and last points differ");
-    }
-    polygon.rings.push_back(std::move(ring));
-  }
-  return polygon;
-}
-
-Checked<std::vector<Polygon>> parse_geometry(const json::object& feature) {
-  const json::value* g = feature.if_contains("geometry");
-  if (g == nullptr || g->is_null()) return problem("geometry", "is missing");
-  const json::object* geometry = g->if_object();
-  if (geometry == nullptr) return problem("geometry", "is " + kind_of(*g) + ", not an object");
-  const json::value* type = geometry->if_contains("type");
-  if (type == nullptr || !type->is_string()) return problem("geometry.type", "is missing");
-  const std::string_view type_name = type->get_string();
-  if (type_name != "Polygon" && type_name != "MultiPolygon") {
-    return problem("geometry.type", "is \"" + std::string(type_name) +
-                                        "\"; expected \"Polygon\" or \"MultiPolygon\"");
-  }
-  const json::value* coordinates = geometry->if_contains("coordinates");
-  if (coordinates == nullptr) return problem("geometry.coordinates", "is missing");
-  std::vector<Polygon> polygons;
-  if (type_name == "Polygon") {
-    Checked<Polygon> polygon = parse_polygon(*coordinates, "geometry.coordinates");
-    if (!polygon) return tl::unexpected<Problem>(std::move(polygon.error()));
-    polygons.push_back(std::move(*polygon));
-    return polygons;
-  }
-  const json::array* parts = coordinates->if_array();
-  if (parts == nullptr) {
-    return problem("geometry.coordinates", "is " + kind_of(*coordinates) + ", not an array");
-  }
-  if (parts->empty()) return problem("geometry.coordinates", "is a MultiPolygon without polygons");
-  for (size_t i = 0; i < parts->size(); ++i) {
-    Checked<Polygon> polygon = parse_polygon((*parts)[i], at_index("geometry.coordinates", i));
-    if (!polygon) return tl::unexpected<Problem>(std::move(polygon.error()));
-    polygons.push_back(std::move(*polygon));
-  }
-  return polygons;
-}
-
 Checked<std::string> required_string(const json::object& properties, const char* key) {
   const std::string field = std::string("properties.") + key;
   const json::value* v = properties.if_contains(key);
@@ -812,26 +691,6 @@ Checked<std::string> required_string(const json::object& properties, const char*
   if (!v->is_string()) return problem(field, "is " + kind_of(*v) + ", not a string");
   if (v->get_string().empty()) return problem(field, "is empty");
   return std::string(v->get_string());
-}
-
-Checked<std::string> parse_adcode(const json::object& properties) {
-  const json::value* v = properties.if_contains("district_adcode");
-  std::string code;
-  if (v != nullptr && v->is_int64()) {
-    code = std::to_string(v->get_int64());
-  } else if (v != nullptr && v->is_string()) {
-    code = std::string(v->get_string());
-  } else {
-    return problem(
-        "properties.district_adcode",
-        v == nullptr || v->is_null() ? "is missing" : "is " + kind_of(*v) + ", not a 6-digit code");
-  }
-  bool six_digits =
-      code.size() == 6 && code[0] != '0' &&
-      std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!six_digits)
-    return problem("properties.district_adcode", "is \"" + code + "\", not a 6-digit code");
-  return code;
 }
 
 // `code_out` gets the feature's code as soon as it is known, for the error message.
@@ -854,7 +713,7 @@ Checked<StationArea> parse_feature(const json::value& v, std::string& code_out) 
   Checked<std::string> name = required_string(properties, "name");
   if (!name) return tl::unexpected<Problem>(std::move(name.error()));
   area.name = std::move(*name);
-  Checked<std::string> adcode = parse_adcode(properties);
+  Checked<std::string> adcode = parse_adcode(properties, "district_adcode");
   if (!adcode) return tl::unexpected<Problem>(std::move(adcode.error()));
   area.district_adcode = std::move(*adcode);
   if (const json::value* contact = properties.if_contains("contact");
@@ -1055,7 +914,7 @@ Result<std::vector<StationArea>> load_station_areas(std::string_view geojson_tex
     Checked<StationArea> area = parse_feature(features[i], code);
     const std::string who =
         "feature " + std::to_string(i) + (code.empty() ? "" : " (" + code + ")");
-    const std::string base = at_index("features", i);
+    const std::string base = index_path("features", i);
     if (!area) {
       const Problem& p = area.error();
       return invalid(who + ": " + (p.field.empty() ? "" : p.field + " ") + p.what,
