@@ -116,7 +116,8 @@ Sample make_sample(std::string_view prefix, std::uint64_t n, const Shape& shape)
                 static_cast<unsigned long long>(r[3] % 100000000ULL));
   s.phone = phone;
   const std::int64_t span_days = campaign ? 3 : 30;
-  const auto seconds = static_cast<std::int64_t>(r[4] % static_cast<std::uint64_t>(span_days * 86400));
+  const auto seconds =
+      static_cast<std::int64_t>(r[4] % static_cast<std::uint64_t>(span_days * 86400));
   s.issued_at_ms = kNovember2023 + seconds * 1000;
   const long long at_risk_cny = 100 + static_cast<long long>(r[5] % 200000);
   s.at_risk_fen = at_risk_cny * 100;
@@ -145,12 +146,12 @@ Sample make_sample(std::string_view prefix, std::uint64_t n, const Shape& shape)
       R"("lon":%.5f,"crs":"gcj02","adcode":"%s","cell_id":"460-00-%05d-%03d",)"
       R"("address":"重庆市%s%s%d号"},"funds":{"at_risk_cny":%lld,"transferred_cny":%lld,)"
       R"("victim_account":{"bank":"%s","number":"622202%013llu"}},"upstream_level":"%s"})",
-      s.id.c_str(), day, hh, mm, ss, kSources[r[0] % kSources.size()], m.trigger, m.scam_type,
-      kind, s.indicator_value.c_str(), 1 + static_cast<int>(r[1] % 9), static_cast<int>(r[2] % 1800),
+      s.id.c_str(), day, hh, mm, ss, kSources[r[0] % kSources.size()], m.trigger, m.scam_type, kind,
+      s.indicator_value.c_str(), 1 + static_cast<int>(r[1] % 9), static_cast<int>(r[2] % 1800),
       s.phone.c_str(), s.subject_name.c_str(), d.adcode, birth_year,
       1 + static_cast<int>(r[3] % 12), 1 + static_cast<int>(r[4] % 28),
-      static_cast<int>(r[5] % 1000), static_cast<int>(r[6] % 10), s.age, r[7] % 2 ? "M" : "F",
-      lat, lon, d.adcode, static_cast<int>(r[3] % 100000), static_cast<int>(r[4] % 1000), d.name,
+      static_cast<int>(r[5] % 1000), static_cast<int>(r[6] % 10), s.age, r[7] % 2 ? "M" : "F", lat,
+      lon, d.adcode, static_cast<int>(r[3] % 100000), static_cast<int>(r[4] % 1000), d.name,
       kStreets[r[5] % kStreets.size()], 1 + static_cast<int>(r[6] % 300), at_risk_cny,
       transferred_cny, kBanks[r[7] % kBanks.size()], account, m.level);
   s.json.assign(text, static_cast<std::size_t>(len));

@@ -127,7 +127,9 @@ double process_cpu_seconds(pid_t pid) {
 double own_cpu_seconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  auto secs = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
   return secs(u.ru_utime) + secs(u.ru_stime);
 }
 
@@ -232,8 +234,7 @@ std::vector<BaselineRow> baseline_rows(std::string_view prefix, std::size_t coun
 class RawStatement {
  public:
   RawStatement(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) !=
-        SQLITE_OK) {
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
       throw std::runtime_error(std::string("prepare: ") + sqlite3_errmsg(db));
     }
   }
@@ -305,8 +306,7 @@ class BaselineDb {
     change_ = std::make_unique<RawStatement>(
         raw, "INSERT INTO changes(case_id, kind, at) VALUES (?,?,?)");
     link_ = std::make_unique<RawStatement>(
-        raw,
-        "INSERT INTO links(key, case_id, phone, at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING");
+        raw, "INSERT INTO links(key, case_id, phone, at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING");
   }
 
   void begin() { exec(db_, "BEGIN IMMEDIATE"); }
@@ -529,8 +529,8 @@ std::size_t count_created(const std::string& body) {
 struct Load {
   std::size_t batch = 1;
   std::size_t clients = 1;
-  std::vector<std::vector<std::string>> bodies;                 // per client
-  std::vector<std::vector<double>> schedule;                    // per client, seconds
+  std::vector<std::vector<std::string>> bodies;  // per client
+  std::vector<std::vector<double>> schedule;     // per client, seconds
 };
 
 Measure run_load(const Options& options, const std::string& name, const Load& load) {
@@ -635,8 +635,8 @@ Measure run_load(const Options& options, const std::string& name, const Load& lo
   server->terminate();
   server.reset();
   std::filesystem::remove_all(dir);
-  std::cerr << "  " << name << ": " << result.instructions << " instructions in "
-            << result.seconds << " s, p99 " << result.latency->p99_ms << " ms\n";
+  std::cerr << "  " << name << ": " << result.instructions << " instructions in " << result.seconds
+            << " s, p99 " << result.latency->p99_ms << " ms\n";
   return result;
 }
 
@@ -649,13 +649,12 @@ std::string closed_loop_name(std::size_t batch, std::size_t clients, const std::
 }
 
 Measure closed_loop(const Options& options, std::size_t batch, std::size_t clients,
-                           std::size_t instructions, const Shape& shape = {},
-                           const std::string& label = {}) {
+                    std::size_t instructions, const Shape& shape = {},
+                    const std::string& label = {}) {
   const std::string name = closed_loop_name(batch, clients, label);
   const std::size_t per_round = batch * clients;
   const std::size_t requests = std::max<std::size_t>(instructions / per_round, 1) * clients;
-  const std::string prefix =
-      "BENCH-B" + std::to_string(batch) + "-C" + std::to_string(clients);
+  const std::string prefix = "BENCH-B" + std::to_string(batch) + "-C" + std::to_string(clients);
   Load load;
   load.batch = batch;
   load.clients = clients;
@@ -674,8 +673,7 @@ std::string open_loop_name(double rate, std::size_t clients) {
 
 // Open loop: single-instruction requests paced to `rate` per second over `clients`
 // connections; request i is due at i / rate seconds and goes to client i % clients.
-Measure open_loop(const Options& options, double rate, std::size_t clients,
-                         double seconds) {
+Measure open_loop(const Options& options, double rate, std::size_t clients, double seconds) {
   const auto requests = static_cast<std::size_t>(rate * seconds);
   Load load;
   load.batch = 1;
@@ -744,9 +742,9 @@ std::string render(const Report& r) {
            "| seconds | per second | p50 ms | p99 ms | max ms | commits | load at start |\n"
            "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     for (const Measure* m : raw) {
-      out << "| " << m->name << " | " << m->instructions << " | " << fixed(m->seconds, 2)
-          << " | " << fixed(m->rate(), 0) << latency_cells(*m) << " " << fixed(m->commits, 0)
-          << " | " << m->load << " |\n";
+      out << "| " << m->name << " | " << m->instructions << " | " << fixed(m->seconds, 2) << " | "
+          << fixed(m->rate(), 0) << latency_cells(*m) << " " << fixed(m->commits, 0) << " | "
+          << m->load << " |\n";
     }
     out << "\n";
   }
@@ -762,8 +760,8 @@ std::string render(const Report& r) {
           << fixed(m.commits, 0) << " | "
           << fixed(m.commits > 0 ? static_cast<double>(m.requests) / m.commits : 0, 1) << " | "
           << fixed(m.server_cpu * 100, 0) << "% | " << fixed(m.bench_cpu * 100, 0) << "% | "
-          << fixed(m.server_mean_ms, 2) << " | " << fixed(m.drain_seconds, 1) << " | "
-          << m.load << " |\n";
+          << fixed(m.server_mean_ms, 2) << " | " << fixed(m.drain_seconds, 1) << " | " << m.load
+          << " |\n";
     }
   }
 
@@ -784,9 +782,9 @@ std::string render(const Report& r) {
     for (const Measure& m : r.single.scenarios) {
       if (m.clients != kManyClients) continue;
       const double ratio = m.rate() / r.single.baseline->rate();
-      targets << "| 64 clients, 1 instruction per request >= 3x baseline B | "
-              << fixed(m.rate(), 0) << "/s | " << fixed(r.single.baseline->rate(), 0)
-              << "/s | " << fixed(ratio, 2) << "x | " << verdict(ratio >= 3.0) << " |\n";
+      targets << "| 64 clients, 1 instruction per request >= 3x baseline B | " << fixed(m.rate(), 0)
+              << "/s | " << fixed(r.single.baseline->rate(), 0) << "/s | " << fixed(ratio, 2)
+              << "x | " << verdict(ratio >= 3.0) << " |\n";
     }
   }
   for (const Measure& m : r.paced.scenarios) {
@@ -833,7 +831,7 @@ int run(int argc, char** argv) {
     command += " " + std::string(arg);
     auto value = [&]() -> std::string {
       if (i + 1 >= argc) throw std::invalid_argument(std::string(arg) + " needs a value");
-      const std::string v = argv[++i];
+      std::string v = argv[++i];
       command += v.find(' ') == std::string::npos ? " " + v : " '" + v + "'";
       return v;
     };

@@ -14,7 +14,7 @@
 namespace quanzu::bench {
 namespace {
 
-void BM_ParseInstruction(benchmark::State& state) {
+void parse_instruction_640_bytes(benchmark::State& state) {
   const std::string text = make_sample("PARSE", 7).json;
   if (!instruction::parse_instruction(text)) throw std::logic_error("sample does not parse");
   for (auto _ : state) {
@@ -25,9 +25,9 @@ void BM_ParseInstruction(benchmark::State& state) {
                           static_cast<std::int64_t>(text.size()));
   state.counters["bytes_per_item"] = static_cast<double>(text.size());
 }
-BENCHMARK(BM_ParseInstruction);
+BENCHMARK(parse_instruction_640_bytes);
 
-void BM_ParseBatch1000(benchmark::State& state) {
+void parse_batch_1000_items(benchmark::State& state) {
   const std::string body = array_body("PARSE", 0, 1000);
   auto check = instruction::parse_batch(body);
   if (!check || check->size() != 1000) throw std::logic_error("batch does not parse");
@@ -42,7 +42,7 @@ void BM_ParseBatch1000(benchmark::State& state) {
                           static_cast<std::int64_t>(body.size()));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 1000);
 }
-BENCHMARK(BM_ParseBatch1000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(parse_batch_1000_items)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace quanzu::bench

@@ -292,32 +292,50 @@ class SqliteStore::ReadLease {
     {
       std::lock_guard lock(store_.readers_mu_);
       if (!store_.readers_.empty()) {
-        db_ = std::move(store_.readers_.back());
+        reader_ = std::move(store_.readers_.back());
         store_.readers_.pop_back();
         return;
       }
     }
     auto opened = store_.open_reader();
-    if (opened) db_ = std::move(*opened);
+    if (opened) reader_.db = std::move(*opened);
     else error_ = opened.error();
   }
   ~ReadLease() {
-    if (!db_.get()) return;
+    if (!reader_.db.get()) return;
+    // A statement left mid-result would hold its read snapshot open: later reads on this
+    // connection would not see newer commits, and the WAL could not be checkpointed.
+    for (auto& [sql, stmt] : reader_.stmts) stmt->reset();
     std::lock_guard lock(store_.readers_mu_);
     if (store_.readers_.size() < store_.options_.read_connections) {
-      store_.readers_.push_back(std::move(db_));
+      store_.readers_.push_back(std::move(reader_));
     }
   }
   ReadLease(const ReadLease&) = delete;
   ReadLease& operator=(const ReadLease&) = delete;
 
-  bool ok() const { return db_.get() != nullptr; }
+  bool ok() const { return reader_.db.get() != nullptr; }
   const Error& error() const { return error_; }
-  const Db& db() const { return db_; }
+  const Db& db() const { return reader_.db; }
+  // A statement prepared once on this connection and kept; reset, bindings cleared.
+  // Check ok() on it: a statement that failed to prepare is not kept.
+  Stmt& stmt(const std::string& sql) {
+    auto it = reader_.stmts.find(sql);
+    if (it == reader_.stmts.end()) {
+      auto fresh = std::make_unique<Stmt>(reader_.db.get(), sql);
+      if (!fresh->ok()) {
+        failed_ = std::move(fresh);
+        return *failed_;
+      }
+      it = reader_.stmts.emplace(sql, std::move(fresh)).first;
+    }
+    return it->second->reset();
+  }
 
  private:
   SqliteStore& store_;
-  Db db_;
+  Reader reader_;
+  std::unique_ptr<Stmt> failed_;
   Error error_;
 };
 
@@ -633,7 +651,7 @@ Result<std::optional<Millis>> SqliteStore::last_warning_for_phone(std::string_vi
                                                                   std::optional<Millis> before) {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
-  Stmt s(lease.db().get(), "SELECT MAX(issued_at) FROM cases WHERE phone = ? AND created_at < ?");
+  Stmt& s = lease.stmt("SELECT MAX(issued_at) FROM cases WHERE phone = ? AND created_at < ?");
   if (!s.ok()) return sql_error(lease.db(), "prepare");
   s.bind(1, phone).bind(2, before.value_or(INT64_MAX));
   if (s.step() != SQLITE_ROW) return sql_error(lease.db(), "last warning");
@@ -646,8 +664,8 @@ Result<std::vector<Link>> SqliteStore::links(const std::vector<std::string>& key
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
   const Db& db = lease.db();
-  Stmt s(db.get(), "SELECT key, case_id, phone, at FROM links WHERE key = ? AND at >= ? "
-                   "ORDER BY at DESC LIMIT ?");
+  Stmt& s = lease.stmt("SELECT key, case_id, phone, at FROM links WHERE key = ? AND at >= ? "
+                       "ORDER BY at DESC LIMIT ?");
   if (!s.ok()) return sql_error(db, "prepare");
   std::vector<Link> out;
   for (const auto& key : keys) {
@@ -665,7 +683,7 @@ Result<std::vector<std::string>> SqliteStore::phones_for_key(std::string_view ke
                                                             size_t limit) {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
-  Stmt s(lease.db().get(), "SELECT DISTINCT phone FROM links WHERE key = ? AND at >= ? LIMIT ?");
+  Stmt& s = lease.stmt("SELECT DISTINCT phone FROM links WHERE key = ? AND at >= ? LIMIT ?");
   if (!s.ok()) return sql_error(lease.db(), "prepare");
   s.bind(1, key).bind(2, since).bind(3, static_cast<std::int64_t>(limit));
   std::vector<std::string> out;

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "store/sqlite/db.h"
@@ -79,8 +80,14 @@ class SqliteStore final : public CaseStore {
   bool stopping_ = false;
   StoreMetrics metrics_;
 
+  // A read connection with the statements prepared on it so far (by SQL text): the hot
+  // reads of every ingest are prepared once per connection, not once per call.
+  struct Reader {
+    Db db;
+    std::unordered_map<std::string, std::unique_ptr<Stmt>> stmts;
+  };
   std::mutex readers_mu_;  // guards readers_
-  std::vector<Db> readers_;
+  std::vector<Reader> readers_;
 
   std::thread thread_;
 };
