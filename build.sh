@@ -21,6 +21,8 @@ install_packages() {
 }
 
 jobs=$(nproc)
+# ccache hits across checkouts in different folders (CI clones anew each time).
+export CCACHE_BASEDIR="$PWD"
 
 case "${1:-}" in
   demo)
