@@ -49,7 +49,8 @@ int run_ingest(const Config& config, const IngestOptions& options) {
     std::cerr << "quanzu ingest: " << options.file << ": " << parsed.error().message << "\n";
     return 1;
   }
-  auto stations = load_stations(config);
+  std::vector<geo::StationArea> areas;
+  auto stations = load_stations(config, &areas);
   if (!stations) {
     std::cerr << "quanzu ingest: " << stations.error().message << "\n";
     return 1;
@@ -65,7 +66,7 @@ int run_ingest(const Config& config, const IngestOptions& options) {
     return 1;
   }
   SystemClock clock;
-  auto lookups = load_lookups(config, *stations);
+  auto lookups = load_lookups(config, *stations, std::move(areas));
   if (!lookups) {
     std::cerr << "quanzu ingest: " << lookups.error().message << "\n";
     return 1;

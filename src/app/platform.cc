@@ -62,7 +62,8 @@ Result<bool> check_areas(const geo::SpatialIndex& index, const std::string& what
 
 }  // namespace
 
-Result<geo::StationDirectory> load_stations(const Config& config) {
+Result<geo::StationDirectory> load_stations(const Config& config,
+                                            std::vector<geo::StationArea>* areas_out) {
   const std::string path =
       config.districts_file.empty() ? default_districts_file() : config.districts_file;
   auto text = read_file(path);
@@ -81,24 +82,21 @@ Result<geo::StationDirectory> load_stations(const Config& config) {
   for (const auto& a : *areas) {
     stations.push_back({cases::Station{a.code, a.name, a.district_adcode}, a.station_point});
   }
+  if (areas_out) *areas_out = std::move(*areas);
   return geo::StationDirectory(std::move(*districts), std::move(stations));
 }
 
-Result<LoadedLookups> load_lookups(const Config& config, const geo::StationDirectory& directory) {
+Result<LoadedLookups> load_lookups(const Config& config, const geo::StationDirectory& directory,
+                                   std::vector<geo::StationArea> areas) {
   auto data = std::make_shared<LookupData>();
   data->districts = geo::SpatialIndex(geo::areas_from_districts(directory.districts()));
   if (auto ok = check_areas(data->districts, "districts"); !ok) return tl::unexpected(ok.error());
-  const std::string areas_path = stations_path(config);
-  if (!config.synthetic_stations && std::filesystem::exists(areas_path)) {
-    auto text = read_file(areas_path);
-    if (!text) return tl::unexpected(text.error());
-    auto areas = geo::load_station_areas(*text);
-    if (!areas) return fail(Code::kInvalid, areas_path + ": " + areas.error().message);
+  if (!areas.empty()) {
     std::vector<geo::Area> index_areas;
-    for (auto& a : *areas) index_areas.push_back({a.code, a.name, std::move(a.polygons)});
+    for (auto& a : areas) index_areas.push_back({a.code, a.name, std::move(a.polygons)});
     data->stations = geo::SpatialIndex(std::move(index_areas));
     data->have_stations = true;
-    if (auto ok = check_areas(data->stations, areas_path); !ok) return tl::unexpected(ok.error());
+    if (auto ok = check_areas(data->stations, stations_path(config)); !ok) return tl::unexpected(ok.error());
   }
   const std::string cells = cells_path(config);
   if (std::filesystem::exists(cells)) {
@@ -189,7 +187,8 @@ Result<std::unique_ptr<store::sqlite::SqliteStore>> open_store(const Config& con
 Result<std::unique_ptr<Platform>> Platform::start(const Config& config) {
   std::unique_ptr<Platform> p(new Platform());
   p->config_ = config;
-  auto stations = load_stations(config);
+  std::vector<geo::StationArea> areas;
+  auto stations = load_stations(config, &areas);
   if (!stations) return tl::unexpected(stations.error());
   p->stations_ = std::move(*stations);
   auto rules = load_active_rules(config);
@@ -198,7 +197,7 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config) {
   auto store = open_store(config);
   if (!store) return tl::unexpected(store.error());
   p->store_ = std::move(*store);
-  auto lookups = load_lookups(config, p->stations_);
+  auto lookups = load_lookups(config, p->stations_, std::move(areas));
   if (!lookups) return tl::unexpected(lookups.error());
   p->lookups_ = std::move(*lookups);
   p->router_ = std::make_unique<geo::Router>(p->stations_, p->lookups_.lookups);

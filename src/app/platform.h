@@ -18,6 +18,7 @@
 #include "cases/service.h"
 #include "geo/jurisdictions.h"
 #include "geo/router.h"
+#include "geo/station_areas.h"
 #include "grading/active_rules.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -26,15 +27,19 @@ namespace quanzu::app {
 // The whole content of a file, or kInvalid naming it.
 Result<std::string> read_file(const std::string& path);
 
-// Loads the districts file and makes the deployment's stations.
-Result<geo::StationDirectory> load_stations(const Config& config);
+// Loads the districts file and makes the deployment's stations: from the station areas file,
+// whose areas go to `areas_out` when given, or synthetic ones.
+Result<geo::StationDirectory> load_stations(const Config& config,
+                                            std::vector<geo::StationArea>* areas_out = nullptr);
 
 // What the router looks points and cells up in, and the data that backs it.
 struct LoadedLookups {
   geo::Lookups lookups;
   std::shared_ptr<void> data;  // keeps the indexes alive as long as the lookups
 };
-Result<LoadedLookups> load_lookups(const Config& config, const geo::StationDirectory& stations);
+// `areas`: the station areas load_stations() read (none: districts and cells only).
+Result<LoadedLookups> load_lookups(const Config& config, const geo::StationDirectory& stations,
+                                   std::vector<geo::StationArea> areas);
 
 // The grading rules in force: rules_file(config), created from the shipped defaults when
 // it is the data directory's and does not exist yet.

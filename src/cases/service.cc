@@ -156,8 +156,12 @@ void CaseService::ingest(std::vector<instruction::Instruction> batch,
   std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>> batch_links;
   std::vector<store::NewCase> cases;
   // For each case whose grade a cluster rule raised: the earlier members to raise too.
-  auto links_to_make = std::make_shared<std::vector<std::pair<size_t, ClusterLink>>>();
-  std::vector<std::vector<std::string>> members_of(batch.size());
+  struct PendingLink {
+    size_t index;        // of the arrival in this batch
+    std::string member;  // the earlier case to raise
+    ClusterLink link;
+  };
+  auto pending = std::make_shared<std::vector<PendingLink>>();
   cases.reserve(batch.size());
   for (size_t index = 0; index < batch.size(); ++index) {
     const auto& in = batch[index];
@@ -217,20 +221,17 @@ void CaseService::ingest(std::vector<instruction::Instruction> batch,
       if (!rule.when.cluster_min_people) continue;
       if (std::find(made.kase.reasons.begin(), made.kase.reasons.end(), rule.id) == made.kase.reasons.end()) continue;
       for (const auto& member : facts.cluster_case_ids) {
-        links_to_make->push_back({index, ClusterLink{facts.cluster_key, facts.cluster_people,
-                                                     made.kase.id, rule.id, rule.effect}});
-        members_of[index].push_back(member);
+        pending->push_back({index, member,
+                            ClusterLink{facts.cluster_key, facts.cluster_people, made.kase.id,
+                                        rule.id, rule.effect}});
       }
     }
   }
-  auto members = std::make_shared<std::vector<std::vector<std::string>>>(std::move(members_of));
-  store_.ingest(std::move(cases), [this, links_to_make, members, done = std::move(done)](
+  store_.ingest(std::move(cases), [this, pending, done = std::move(done)](
                                       Result<std::vector<store::IngestOutcome>> r) {
     if (r) {
       // Raise the cluster's earlier cases; answered or not, the arrival itself is stored.
-      std::map<size_t, size_t> next_member;
-      for (const auto& [index, link] : *links_to_make) {
-        const std::string& member = (*members)[index][next_member[index]++];
+      for (const auto& [index, member, link] : *pending) {
         if (!(*r)[index].created) continue;
         const Millis at = clock_.now();
         store_.update(member, [link = link, at](const Case& current) {
