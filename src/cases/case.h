@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "base/time.h"
+#include "cases/handling.h"
+#include "cases/responder.h"
 #include "instruction/instruction.h"
 
 namespace quanzu::cases {
@@ -81,8 +83,12 @@ struct Case {
   // Filled only when one case is read whole.
   std::vector<TimelineEvent> timeline;
   std::string instruction_raw;
+  // Plans, timers, tasks, visits and stop-payments; stored with the case (handling.h).
+  Handling handling;
   // Set by a change that must send something; the store queues it, never reads it back.
   std::vector<Outbound> outbound;
+  // Set by a change that gives a responder a visit or frees one (responder.h).
+  std::vector<ResponderClaim> responder_claims;
 };
 
 }  // namespace quanzu::cases
