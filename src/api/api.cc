@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include "api/http_util.h"
 #include "api/json_mapping.h"
 
 namespace quanzu::api {
@@ -21,88 +22,11 @@ double seconds_since(Steady::time_point start) {
   return std::chrono::duration<double>(Steady::now() - start).count();
 }
 
-Response json_response(unsigned status, const json::value& body) {
-  Response r;
-  r.status = status;
-  r.body = json::serialize(body);
-  return r;
-}
-
-json::array errors_json(const std::vector<FieldError>& fields) {
-  json::array out;
-  for (const auto& f : fields) out.push_back(json::object{{"field", f.field}, {"message", f.message}});
-  return out;
-}
-
-Response error_response(const Error& error) {
-  json::object body{{"error", error.message}};
-  if (!error.fields.empty()) body["errors"] = errors_json(error.fields);
-  return json_response(http_status(error.code), body);
-}
-
-Response error_response(unsigned status, const std::string& message) {
-  return json_response(status, json::object{{"error", message}});
-}
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string url_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-struct Target {
-  std::string path;
-  std::map<std::string, std::string> query;
-};
-
-Target split_target(std::string_view target) {
-  Target t;
-  size_t q = target.find('?');
-  t.path = std::string(target.substr(0, q));
-  if (q == std::string_view::npos) return t;
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    size_t amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    size_t eq = pair.find('=');
-    std::string key = url_decode(pair.substr(0, eq));
-    std::string value = eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1));
-    if (!key.empty()) t.query[key] = value;
-    if (amp == std::string_view::npos) break;
-    rest = rest.substr(amp + 1);
-  }
-  return t;
-}
-
 // "2023-11-29T00:00:00+08:00", or a duration back from now ("24h", "30d").
 std::optional<Millis> parse_instant(const std::string& text, Millis now) {
   if (auto t = parse_rfc3339(text)) return t;
   if (auto d = parse_duration(text)) return now - *d;
   return std::nullopt;
-}
-
-std::optional<std::int64_t> parse_int(std::string_view s) {
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
 }
 
 // Cursor text: "<created_at>.<case id>".
@@ -161,6 +85,7 @@ void Api::handle(Request&& request, std::shared_ptr<Exchange> exchange) {
     answer(*exchange, std::move(r));
   };
 
+  if (handle_handling(request, path, exchange)) return;
   if (path == "/api/v1/instructions") {
     if (method != http::verb::post) return method_not_allowed("POST");
     return ingest(request, exchange);
@@ -374,6 +299,8 @@ void Api::get_case(std::string_view id, Exchange& exchange) {
 
 void Api::post_event(std::string case_id, Request& request, std::shared_ptr<Exchange> exchange) {
   const auto start = Steady::now();
+  // Until people log in, the actor is the client's address.
+  if (post_handling_event(case_id, request.body(), "api@" + exchange->remote_address(), exchange)) return;
   auto parsed = parse_event_request(request.body());
   if (!parsed) {
     ++metrics_.events_refused;
@@ -389,8 +316,9 @@ void Api::post_event(std::string case_id, Request& request, std::shared_ptr<Exch
                     }
                     ++metrics_.events_recorded;
                     json::object body = case_summary(*r, options_.utc_offset_minutes);
+                    // The event asked for is the first; the plan's reactions follow it.
                     if (!r->timeline.empty()) {
-                      const auto& e = r->timeline.back();
+                      const auto& e = r->timeline.front();
                       json::object event{{"seq", e.seq},
                                          {"at", format_rfc3339(e.at, options_.utc_offset_minutes)},
                                          {"kind", e.kind},
@@ -480,7 +408,11 @@ void Api::stats(const Request& request, Exchange& exchange) {
   auto s = store_.stats(filter);
   if (!s) return answer(exchange, error_response(s.error()));
   metrics_.read_latency.record(seconds_since(start));
-  answer(exchange, json_response(200, stats_json(*s, stations_)));
+  json::object body = stats_json(*s, stations_);
+  auto sla = store_.sla_rows(filter);
+  if (!sla) return answer(exchange, error_response(sla.error()));
+  body["sla"] = sla_json(cases::summarize_sla(*sla), stations_);
+  answer(exchange, json_response(200, body));
 }
 
 void Api::stream(const Request& request, std::shared_ptr<Exchange> exchange) {

@@ -12,6 +12,7 @@
 #include "cases/service.h"
 #include "geo/jurisdictions.h"
 #include "grading/active_rules.h"
+#include "handling/handling_service.h"
 #include "instruction/parser.h"
 #include "store/store.h"
 
@@ -44,6 +45,15 @@ class Api {
     rules_ = rules;
     save_rules_ = std::move(save);
   }
+  // Serves the handling routes (handling_routes.cc): call tasks, door visits, responders,
+  // stop-payments with their documents, the bank's signed callback (checked with
+  // `bank_secret`; refused while it is empty) and results from channel gateways.
+  void set_handling(handling::HandlingService* handling, stoppay::DocumentStore* documents,
+                    std::string bank_secret) {
+    handling_ = handling;
+    documents_ = documents;
+    bank_secret_ = std::move(bank_secret);
+  }
 
  private:
   void ingest(Request& request, std::shared_ptr<Exchange> exchange);
@@ -58,6 +68,23 @@ class Api {
   void post_rules(Request& request, Exchange& exchange);
   void rules_whatif(Request& request, Exchange& exchange);
   void answer(Exchange& exchange, Response response);
+  // handling_routes.cc. True when `path` is a handling route (answered or being answered).
+  bool handle_handling(Request& request, const std::string& path,
+                       const std::shared_ptr<Exchange>& exchange);
+  // True when the event's kind is one of the handling service's (dispatch, visit,
+  // stop_payment); then it is answered.
+  bool post_handling_event(const std::string& case_id, std::string_view body,
+                           const std::string& actor, const std::shared_ptr<Exchange>& exchange);
+  void answer_case(const std::shared_ptr<Exchange>& exchange, Result<cases::Case> result);
+  void list_tasks(const Request& request, Exchange& exchange);
+  void list_stop_payments(const Request& request, Exchange& exchange);
+  void responders_route(Request& request, const std::string& path,
+                        const std::shared_ptr<Exchange>& exchange);
+  void bank_callback(Request& request, const std::shared_ptr<Exchange>& exchange);
+  void attempt_result(Request& request, const std::shared_ptr<Exchange>& exchange);
+  void upload_document(Request& request, const std::string& case_id, const std::string& sp_id,
+                       const std::shared_ptr<Exchange>& exchange);
+  void get_document(const std::string& id, Exchange& exchange);
   // A page size from the query: 1..max_page, else an error naming "limit".
   void read_limit(const std::string& value, size_t& limit, std::vector<FieldError>& errors) const;
 
@@ -71,6 +98,9 @@ class Api {
   const HttpServer* server_ = nullptr;
   const grading::ActiveRules* rules_ = nullptr;
   SaveRules save_rules_;
+  handling::HandlingService* handling_ = nullptr;
+  stoppay::DocumentStore* documents_ = nullptr;
+  std::string bank_secret_;
   Millis started_at_;
 };
 

@@ -50,11 +50,130 @@ json::object common(const Case& c, int offset) {
 
 }  // namespace
 
+namespace {
+
+json::value time_or_null(const std::optional<Millis>& at, int offset) {
+  return at ? json::value(format_rfc3339(*at, offset)) : json::value(nullptr);
+}
+
+json::object visit_json(const cases::Visit& v, int offset) {
+  json::object o{{"id", v.id},
+                 {"responder", v.responder_id},
+                 {"responder_station", v.responder_station},
+                 {"status", cases::name(v.status)},
+                 {"dispatched_at", format_rfc3339(v.dispatched_at, offset)},
+                 {"ack_due_at", format_rfc3339(v.ack_due_at, offset)},
+                 {"distance_m", static_cast<std::int64_t>(v.distance_m + 0.5)},
+                 {"estimated_travel_s", v.estimated_travel / 1000},
+                 {"acknowledged_at", time_or_null(v.acknowledged_at, offset)},
+                 {"en_route_at", time_or_null(v.en_route_at, offset)},
+                 {"on_scene_at", time_or_null(v.on_scene_at, offset)},
+                 {"ended_at", time_or_null(v.ended_at, offset)}};
+  if (!v.result.empty()) o["result"] = v.result;
+  return o;
+}
+
+json::object stop_payment_json(const cases::StopPayment& sp, bool full, int offset) {
+  json::object o{{"id", sp.id},
+                 {"status", cases::name(sp.status)},
+                 {"bank", sp.bank},
+                 {"account", full ? sp.account : mask_account(sp.account)},
+                 {"requested_at", format_rfc3339(sp.requested_at, offset)},
+                 {"expires_at", time_or_null(sp.expires_at, offset)},
+                 {"expiry_warned", sp.expiry_warned},
+                 {"extensions", sp.extensions}};
+  if (full) {
+    o["reason"] = sp.reason;
+    o["officer"] = sp.officer;
+    o["active_at"] = time_or_null(sp.active_at, offset);
+    o["bank_reference"] = sp.bank_reference;
+    o["release_requested_at"] = time_or_null(sp.release_requested_at, offset);
+    o["release_reason"] = sp.release_reason;
+    o["approved_by"] = sp.approved_by;
+    o["approved_at"] = time_or_null(sp.approved_at, offset);
+    o["ended_at"] = time_or_null(sp.ended_at, offset);
+    json::array docs;
+    for (const auto& d : sp.documents) {
+      docs.push_back(json::object{{"id", d.id},
+                                  {"name", d.name},
+                                  {"content_type", d.content_type},
+                                  {"size", d.size},
+                                  {"at", format_rfc3339(d.at, offset)},
+                                  {"by", d.by}});
+    }
+    o["documents"] = std::move(docs);
+  }
+  return o;
+}
+
+// The handling state on the wire: a short form for lists and the stream, all of it in the
+// detail of one case.
+json::object handling_json(const cases::Handling& h, bool full, int offset) {
+  json::object o;
+  if (h.task) {
+    json::object t{{"created_at", format_rfc3339(h.task->created_at, offset)},
+                   {"due_at", format_rfc3339(h.task->due_at, offset)},
+                   {"open", !h.task->done_at.has_value()},
+                   {"overdue", h.task->overdue},
+                   {"attempts", h.task->attempts}};
+    if (full) {
+      t["reason"] = h.task->reason;
+      t["done_at"] = time_or_null(h.task->done_at, offset);
+      t["last_result"] = h.task->last_result;
+    }
+    o["call_task"] = std::move(t);
+  } else {
+    o["call_task"] = nullptr;
+  }
+  o["visit_needed"] = h.visit_needed;
+  const cases::Visit* current = cases::current_visit(h);
+  o["visit"] = current ? json::value(visit_json(*current, offset)) : json::value(nullptr);
+  json::object sla{{"first_attempt_at", time_or_null(h.sla.first_attempt_at, offset)},
+                   {"first_contact_at", time_or_null(h.sla.first_contact_at, offset)},
+                   {"door_arrival_at", time_or_null(h.sla.door_arrival_at, offset)}};
+  if (h.sla.first_attempt_due) sla["first_attempt_due"] = format_rfc3339(h.sla.first_attempt_due, offset);
+  if (h.sla.door_due) sla["door_due"] = format_rfc3339(h.sla.door_due, offset);
+  json::array overdue;
+  for (const auto& target : h.sla.overdue) overdue.emplace_back(target);
+  sla["overdue"] = std::move(overdue);
+  o["sla"] = std::move(sla);
+  o["stop_payment_proposed"] = h.stop_payment_proposed;
+  json::array sps;
+  for (const auto& sp : h.stop_payments) sps.push_back(stop_payment_json(sp, full, offset));
+  o["stop_payments"] = std::move(sps);
+  if (full) {
+    if (h.location) o["location"] = json::object{{"lat", h.location->lat}, {"lon", h.location->lon}};
+    if (!h.address.empty()) o["address"] = h.address;
+    json::array visits;
+    for (const auto& v : h.visits) visits.push_back(visit_json(v, offset));
+    o["visits"] = std::move(visits);
+    json::array pending;
+    for (const auto& p : h.pending) {
+      pending.push_back(json::object{{"ref", p.ref},
+                                     {"channel", p.channel},
+                                     {"queued_at", format_rfc3339(p.queued_at, offset)},
+                                     {"placed_at", time_or_null(p.placed_at, offset)}});
+    }
+    o["pending_attempts"] = std::move(pending);
+    json::array timers;
+    for (const auto& t : h.timers) {
+      json::object item{{"kind", t.kind}, {"due_at", format_rfc3339(t.due_at, offset)}};
+      if (!t.ref.empty()) item["ref"] = t.ref;
+      timers.push_back(std::move(item));
+    }
+    o["deadlines"] = std::move(timers);
+  }
+  return o;
+}
+
+}  // namespace
+
 json::object case_summary(const Case& c, int offset) {
   json::object o = common(c, offset);
   json::object subject{{"phone", mask_phone(c.phone)}, {"name", mask_name(c.subject_name)}};
   if (c.age) subject["age"] = *c.age;
   o["subject"] = std::move(subject);
+  o["handling"] = handling_json(c.handling, false, offset);
   return o;
 }
 
@@ -63,6 +182,7 @@ json::object case_detail(const Case& c, int offset) {
   json::object subject{{"phone", c.phone}, {"name", c.subject_name}};
   if (c.age) subject["age"] = *c.age;
   o["subject"] = std::move(subject);
+  o["handling"] = handling_json(c.handling, true, offset);
   json::array timeline;
   for (const auto& e : c.timeline) {
     json::object item;
@@ -83,6 +203,44 @@ json::object case_detail(const Case& c, int offset) {
   boost::system::error_code ec;
   json::value raw = json::parse(c.instruction_raw, ec);
   o["instruction"] = ec ? json::value(c.instruction_raw) : std::move(raw);
+  return o;
+}
+
+namespace {
+
+json::object sla_figure_json(const cases::SlaFigure& f) {
+  json::object o{{"count", f.count}, {"median_s", f.median_s}, {"p90_s", f.p90_s}};
+  if (f.with_target > 0) {
+    o["with_target"] = f.with_target;
+    o["met"] = f.met;
+    o["met_ratio"] = static_cast<double>(f.met) / static_cast<double>(f.with_target);
+  }
+  return o;
+}
+
+json::object sla_group_json(const cases::SlaGroup& g) {
+  return json::object{{"cases", g.cases},
+                      {"first_attempt", sla_figure_json(g.first_attempt)},
+                      {"first_contact", sla_figure_json(g.first_contact)},
+                      {"door_arrival", sla_figure_json(g.door_arrival)},
+                      {"open_overdue", g.open_overdue}};
+}
+
+}  // namespace
+
+json::object sla_json(const cases::SlaSummary& sla, const geo::StationDirectory& stations) {
+  json::object o = sla_group_json(sla.all);
+  json::object levels;
+  for (const auto& [level, g] : sla.by_level) levels[level] = sla_group_json(g);
+  o["by_level"] = std::move(levels);
+  json::array by_station;
+  for (const auto& [code, g] : sla.by_station) {
+    json::object item = sla_group_json(g);
+    item["code"] = code.empty() ? json::value(nullptr) : json::value(code);
+    if (const auto* st = code.empty() ? nullptr : stations.station(code)) item["name"] = st->station.name;
+    by_station.push_back(std::move(item));
+  }
+  o["by_station"] = std::move(by_station);
   return o;
 }
 

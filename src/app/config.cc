@@ -52,7 +52,9 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
       {"store", {"data_dir"}},
       {"jurisdictions", {"districts", "stations", "cells", "stations_per_district", "synthetic_stations"}},
       {"handoff", {"webhook_url", "secret_file"}},
+      {"bank", {"webhook_url", "secret_file"}},
       {"grading", {"rules"}},
+      {"handling", {"plans"}},
       {"time", {"utc_offset_minutes"}},
       {"demo", {"rate_per_minute", "seed", "malformed", "simulate_handling"}},
   };
@@ -60,7 +62,7 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
     auto section = kKnown.find(std::string(key.str()));
     if (section == kKnown.end() || !node.is_table()) {
       errors.push_back(where(path, node.source()) + ": unknown section [" + std::string(key.str()) +
-                       "]; known: server, store, jurisdictions, grading, handoff, time, demo");
+                       "]; known: server, store, jurisdictions, grading, handling, handoff, bank, time, demo");
       continue;
     }
     for (const auto& [sub, value] : *node.as_table()) {
@@ -116,6 +118,12 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
   boolean("jurisdictions", "synthetic_stations", into.synthetic_stations);
   string("handoff", "webhook_url", into.handoff_webhook_url);
   string("handoff", "secret_file", into.handoff_secret_file);
+  string("handling", "plans", into.plans_file);
+  string("bank", "webhook_url", into.bank_webhook_url);
+  string("bank", "secret_file", into.bank_secret_file);
+  if (!into.bank_webhook_url.empty() && into.bank_secret_file.empty()) {
+    errors.push_back(path + ": bank.webhook_url needs bank.secret_file (the shared HMAC key)");
+  }
   if (!into.handoff_webhook_url.empty() && into.handoff_secret_file.empty()) {
     errors.push_back(path + ": handoff.webhook_url needs handoff.secret_file (the shared HMAC key)");
   }
@@ -163,6 +171,8 @@ std::string default_stations_file() { return shipped_file("chongqing-stations.ge
 std::string default_cells_file() { return shipped_file("chongqing-cells.csv", "data"); }
 
 std::string default_rules_file() { return shipped_file("rules.toml", "config"); }
+
+std::string default_plans_file() { return shipped_file("plans.toml", "config"); }
 
 std::string rules_file(const Config& config) {
   if (!config.rules_file.empty()) return config.rules_file;

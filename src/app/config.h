@@ -24,6 +24,12 @@ struct Config {
   // Hand-off notices: a signed webhook, or the log when no URL is set.
   std::string handoff_webhook_url;
   std::string handoff_secret_file;
+  // Action plans (处置预案); empty: the shipped config/plans.toml.
+  std::string plans_file;
+  // Stop-payment requests to the bank: a signed webhook, or the log when no URL is set.
+  // The bank's answers to POST /api/v1/bank/callback are checked with the same secret.
+  std::string bank_webhook_url;
+  std::string bank_secret_file;
   int utc_offset_minutes = 480;
   // demo only
   double demo_rate_per_minute = 30;
@@ -46,6 +52,8 @@ std::string default_stations_file();
 std::string default_cells_file();
 // The shipped default grading rules (rules.toml), found the same way.
 std::string default_rules_file();
+// The shipped default action plans (plans.toml).
+std::string default_plans_file();
 // The rules file in force: config.rules_file, else DATA_DIR/rules.toml.
 std::string rules_file(const Config& config);
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "app/demo_feed.h"
+#include "app/demo_handling.h"
 #include "app/platform.h"
 #include "instruction/parser.h"
 
@@ -52,66 +53,26 @@ void feed_loop(Platform& platform, const Config& config, std::uint64_t seed,
   }
 }
 
-// Plays the station operators: calls open cases and closes some with an outcome.
-void operators_loop(Platform& platform, std::uint64_t seed, std::atomic<bool>& stop) {
-  std::mt19937_64 rng(seed ^ 0x5eedULL);
-  auto chance = [&](double p) { return std::uniform_real_distribution<>(0, 1)(rng) < p; };
-  const std::vector<std::string> call_results{"answered", "answered", "answered", "hung_up",
-                                              "unreachable", "no_answer"};
-  while (!stop.load()) {
-    std::this_thread::sleep_for(3s);
-    store::Filter open;
-    open.status = cases::Status::kOpen;
-    auto page = platform.store().list(open, std::nullopt, 10);
-    if (page) {
-      for (const auto& c : page->cases) {
-        if (!chance(0.5)) continue;
-        cases::EventRequest r;
-        r.kind = cases::EventRequest::Kind::kAttempt;
-        r.attempt.channel = cases::Channel::kManualCall;
-        r.attempt.result = call_results[rng() % call_results.size()];
-        r.attempt.note = "模拟民警回拨 (simulated operator)";
-        platform.service().record(c.id, r, "demo-operator@" + (c.station ? c.station->code : "centre"),
-                                  [](Result<cases::Case>) {});
-      }
-    }
-    store::Filter busy;
-    busy.status = cases::Status::kInProgress;
-    page = platform.store().list(busy, std::nullopt, 10);
-    if (!page) continue;
-    for (const auto& c : page->cases) {
-      if (!chance(0.3)) continue;
-      cases::EventRequest r;
-      r.kind = cases::EventRequest::Kind::kOutcome;
-      double roll = std::uniform_real_distribution<>(0, 1)(rng);
-      if (roll < 0.55) {
-        r.outcome.outcome = cases::Outcome::kDissuaded;
-        r.outcome.amount_protected = c.at_risk > 0 ? c.at_risk : static_cast<instruction::Fen>(rng() % 2000 + 1) * 100;
-      } else if (roll < 0.8) {
-        r.outcome.outcome = cases::Outcome::kWarned;
-      } else if (roll < 0.9) {
-        r.outcome.outcome = cases::Outcome::kAlreadyDefrauded;
-      } else if (roll < 0.95) {
-        r.outcome.outcome = cases::Outcome::kNotFraud;
-      } else {
-        r.outcome.outcome = cases::Outcome::kUnreachable;
-      }
-      platform.service().record(c.id, r, "demo-operator@" + (c.station ? c.station->code : "centre"),
-                                [](Result<cases::Case>) {});
-    }
-  }
-}
-
 }  // namespace
 
 int run_demo(const Config& config) {
-  auto platform = Platform::start(config);
+  const std::uint64_t seed = config.demo_seed ? config.demo_seed : std::random_device{}();
+  // Stopped before the platform goes (below), so no simulated report reaches a platform that
+  // is stopping; it outlives the platform, whose channels still hold it.
+  auto scheduler = std::make_unique<DemoScheduler>();
+  StartOptions start;
+  if (config.demo_simulate_handling) {
+    start.make_channel = [&](Platform& p, const std::string& channel) -> std::unique_ptr<channels::Channel> {
+      if (channel == "bank") return std::make_unique<SimulatedBank>(p, *scheduler, seed + 7);
+      return std::make_unique<SimulatedPhoneNetwork>(p, *scheduler, channel, seed + channel.size());
+    };
+  }
+  auto platform = Platform::start(config, start);
   if (!platform) {
     std::cerr << "quanzu demo: " << platform.error().message << "\n";
     return 1;
   }
   Platform& p = **platform;
-  const std::uint64_t seed = config.demo_seed ? config.demo_seed : std::random_device{}();
   std::cout << "Quanzu demo is running: " << p.url() << "/\n"
             << "  cases:   " << p.url() << "/api/v1/cases\n"
             << "  stats:   " << p.url() << "/api/v1/stats\n"
@@ -122,17 +83,27 @@ int run_demo(const Config& config) {
             << "  rules:   " << p.rules().current()->version << " from " << p.rules().source_name() << " (edit it, then kill -HUP " << getpid() << ")\n"
             << "  routing: " << p.stations().stations().size() << " stations in " << p.stations().districts().size()
             << " districts; coordinates -> station area, else cell site, else adcode; outside -> hand-off (log channel)\n"
-            << "Provisional behaviour until those capabilities land:\n"
-            << "  handling: simulated station operators record calls and outcomes; no SMS or robocalls are sent\n"
+            << "  handling: action plans " << (config.plans_file.empty() ? default_plans_file() : config.plans_file)
+            << "; tasks " << p.url() << "/api/v1/tasks, responders " << p.url() << "/api/v1/responders, stop-payments "
+            << p.url() << "/api/v1/stop-payments\n"
+            << (config.demo_simulate_handling
+                    ? "  simulated: phone network (SMS receipts, robocall results), bank, 2 responders per station, station operators\n"
+                    : "  simulation off: SMS, robocalls and bank requests go to the log\n")
+            << "Provisional until their issues land: SMS and robocalls are simulated (no SMPP/SIP yet); no logins yet\n"
             << "Press Ctrl-C to stop." << std::endl;
   std::atomic<bool> stop{false};
   std::thread feed([&] { feed_loop(p, config, seed, stop); });
-  std::thread operators;
-  if (config.demo_simulate_handling) operators = std::thread([&] { operators_loop(p, seed, stop); });
+  std::thread people;
+  DemoPeople demo_people(p, seed);
+  if (config.demo_simulate_handling) {
+    demo_people.register_responders();
+    people = std::thread([&] { demo_people.run(stop); });
+  }
   p.run_until_signal();
   stop = true;
   feed.join();
-  if (operators.joinable()) operators.join();
+  if (people.joinable()) people.join();
+  scheduler->stop();
   return 0;
 }
 

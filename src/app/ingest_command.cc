@@ -72,7 +72,14 @@ int run_ingest(const Config& config, const IngestOptions& options) {
     return 1;
   }
   geo::Router router(*stations, lookups->lookups);
-  cases::CaseService service(**store, router, **rules, clock, config.utc_offset_minutes);
+  auto plans = load_plans(config);
+  if (!plans) {
+    std::cerr << "quanzu ingest: " << plans.error().message << "\n";
+    return 1;
+  }
+  // Cases stored here start their plans too: a server on this data directory sends their
+  // messages and fires their deadlines.
+  cases::CaseService service(**store, router, **rules, *plans, clock, config.utc_offset_minutes);
 
   const bool tty = isatty(STDERR_FILENO);
   const size_t total = parsed->size();

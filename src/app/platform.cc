@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include <boost/asio/signal_set.hpp>
+#include <boost/json.hpp>
 
 #include "channels/log/log_channel.h"
 #include "channels/webhook/webhook_channel.h"
@@ -184,9 +185,41 @@ Result<std::unique_ptr<store::sqlite::SqliteStore>> open_store(const Config& con
   return store::sqlite::SqliteStore::open(options);
 }
 
-Result<std::unique_ptr<Platform>> Platform::start(const Config& config) {
+Result<cases::Plans> load_plans(const Config& config) {
+  const std::string path = config.plans_file.empty() ? default_plans_file() : config.plans_file;
+  auto text = read_file(path);
+  if (!text) return tl::unexpected(text.error());
+  return cases::load_plans(*text, path);
+}
+
+namespace {
+
+// A shared HMAC key from a file, without the trailing newline editors add.
+Result<std::string> read_secret(const std::string& path, const char* what) {
+  auto secret = read_file(path);
+  if (!secret) return fail(Code::kInvalid, std::string(what) + ": " + secret.error().message);
+  while (!secret->empty() && (secret->back() == '\n' || secret->back() == '\r')) secret->pop_back();
+  if (secret->size() < 16) return fail(Code::kInvalid, std::string(what) + ": the key in " + path + " is shorter than 16 bytes");
+  return secret;
+}
+
+// "ref" of an SMS or robocall message (cases/escalation.cc writes it).
+std::string ref_of(const std::string& payload) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(payload, ec);
+  if (ec || !v.is_object()) return {};
+  const auto* ref = v.as_object().if_contains("ref");
+  return ref && ref->is_string() ? std::string(ref->as_string()) : std::string();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Platform>> Platform::start(const Config& config, StartOptions start_options) {
   std::unique_ptr<Platform> p(new Platform());
   p->config_ = config;
+  auto plans = load_plans(config);
+  if (!plans) return tl::unexpected(plans.error());
+  p->plans_ = std::move(*plans);
   std::vector<geo::StationArea> areas;
   auto stations = load_stations(config, &areas);
   if (!stations) return tl::unexpected(stations.error());
@@ -201,22 +234,54 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config) {
   if (!lookups) return tl::unexpected(lookups.error());
   p->lookups_ = std::move(*lookups);
   p->router_ = std::make_unique<geo::Router>(p->stations_, p->lookups_.lookups);
-  p->service_ = std::make_unique<cases::CaseService>(*p->store_, *p->router_, *p->rules_, p->clock_,
-                                                     config.utc_offset_minutes);
+  p->service_ = std::make_unique<cases::CaseService>(*p->store_, *p->router_, *p->rules_, p->plans_,
+                                                     p->clock_, config.utc_offset_minutes);
+  p->documents_ = std::make_unique<stoppay::FileDocumentStore>(std::filesystem::path(config.data_dir) / "documents");
+  p->handling_ = std::make_unique<handling::HandlingService>(*p->store_, p->plans_, p->stations_,
+                                                             *p->documents_, p->clock_);
   p->stream_ = std::make_unique<api::LiveStream>(*p->store_, config.utc_offset_minutes);
   if (!config.handoff_webhook_url.empty()) {
-    auto secret = read_file(config.handoff_secret_file);
-    if (!secret) return fail(Code::kInvalid, "handoff.secret_file: " + secret.error().message);
-    while (!secret->empty() && (secret->back() == '\n' || secret->back() == '\r')) secret->pop_back();
+    auto secret = read_secret(config.handoff_secret_file, "handoff.secret_file");
+    if (!secret) return tl::unexpected(secret.error());
     auto webhook = channels::WebhookChannel::create({config.handoff_webhook_url, *secret}, p->clock_);
     if (!webhook) return fail(Code::kInvalid, "handoff: " + webhook.error().message);
     p->handoff_channel_ = std::move(*webhook);
   } else {
     p->handoff_channel_ = std::make_unique<channels::LogChannel>(std::cerr, "hand-off (log channel)");
   }
+  std::string bank_secret;
+  if (!config.bank_secret_file.empty()) {
+    auto secret = read_secret(config.bank_secret_file, "bank.secret_file");
+    if (!secret) return tl::unexpected(secret.error());
+    bank_secret = *secret;
+  }
+  if (start_options.make_channel) p->bank_channel_ = start_options.make_channel(*p, "bank");
+  if (!p->bank_channel_ && !config.bank_webhook_url.empty()) {
+    auto webhook = channels::WebhookChannel::create({config.bank_webhook_url, bank_secret}, p->clock_);
+    if (!webhook) return fail(Code::kInvalid, "bank: " + webhook.error().message);
+    p->bank_channel_ = std::move(*webhook);
+  } else if (!p->bank_channel_) {
+    p->bank_channel_ = std::make_unique<channels::LogChannel>(std::cerr, "stop-payment to bank (log channel)");
+  }
+  if (start_options.make_channel) {
+    p->sms_channel_ = start_options.make_channel(*p, "sms");
+    p->robocall_channel_ = start_options.make_channel(*p, "robocall");
+  }
+  if (!p->sms_channel_) p->sms_channel_ = std::make_unique<channels::LogChannel>(std::cerr, "sms (log channel)");
+  if (!p->robocall_channel_) p->robocall_channel_ = std::make_unique<channels::LogChannel>(std::cerr, "robocall (log channel)");
   p->dispatcher_ = std::make_unique<channels::Dispatcher>(
-      *p->store_, std::map<std::string, channels::Channel*>{{"handoff", p->handoff_channel_.get()}}, p->clock_);
+      *p->store_,
+      std::map<std::string, channels::Channel*>{{"handoff", p->handoff_channel_.get()},
+                                                {"sms", p->sms_channel_.get()},
+                                                {"robocall", p->robocall_channel_.get()},
+                                                {"bank", p->bank_channel_.get()}},
+      p->clock_);
+  p->dispatcher_->set_on_delivered([handling = p->handling_.get()](const store::OutboxEntry& entry) {
+    if (entry.channel != "sms" && entry.channel != "robocall") return;
+    if (std::string ref = ref_of(entry.payload); !ref.empty()) handling->attempt_placed(ref, [](Result<cases::Case>) {});
+  });
   p->dispatcher_->start();
+  p->timer_worker_ = std::make_unique<handling::TimerWorker>(*p->handling_);
   p->store_->set_change_listener(
       [stream = p->stream_.get()](const std::vector<store::Change>& changes) {
         stream->publish(changes);
@@ -226,6 +291,7 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config) {
   options.limits.max_items = config.max_batch_items;
   p->api_ = std::make_unique<api::Api>(*p->service_, *p->store_, p->stations_, *p->stream_,
                                        p->clock_, options);
+  p->api_->set_handling(p->handling_.get(), p->documents_.get(), bank_secret);
   p->api_->set_rules(p->rules_.get(), [rules = p->rules_.get(), path = rules_file(config)](
                                           const std::string& text) {
     return save_and_activate_rules(*rules, path, text);
@@ -253,6 +319,7 @@ Platform::~Platform() {
   if (server_) server_->stop();
   io_.stop();
   for (auto& t : threads_) t.join();
+  timer_worker_.reset();
   dispatcher_.reset();
   // The store goes first, while the io_context it posts answers to and the live stream it
   // publishes to still exist: its destructor writes what is still queued.

@@ -2,6 +2,7 @@
 // together. The only place (with main) that names concrete adapters.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -20,6 +21,9 @@
 #include "geo/router.h"
 #include "geo/station_areas.h"
 #include "grading/active_rules.h"
+#include "handling/handling_service.h"
+#include "handling/timer_worker.h"
+#include "stoppay/documents.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace quanzu::app {
@@ -53,15 +57,31 @@ Result<std::string> save_and_activate_rules(grading::ActiveRules& rules, const s
 // Opens the embedded store in config.data_dir (created when missing).
 Result<std::unique_ptr<store::sqlite::SqliteStore>> open_store(const Config& config);
 
+// The action plans in force: config.plans_file, else the shipped config/plans.toml.
+Result<cases::Plans> load_plans(const Config& config);
+
+class Platform;
+
+// How `start` may be varied: the demo puts a simulated phone network behind "sms" and
+// "robocall" and a simulated bank behind "bank". Without it they go to the log (or the bank's
+// webhook when configured) and no result comes back by itself.
+struct StartOptions {
+  // Returns the adapter for "sms", "robocall" or "bank", or nullptr for the default.
+  std::function<std::unique_ptr<channels::Channel>(Platform& platform, const std::string& channel)>
+      make_channel;
+};
+
 class Platform {
  public:
   // Opens everything and starts listening; fails with a message fit for one log line.
-  static Result<std::unique_ptr<Platform>> start(const Config& config);
+  static Result<std::unique_ptr<Platform>> start(const Config& config, StartOptions options = {});
   ~Platform();
 
   const boost::asio::ip::tcp::endpoint& endpoint() const { return endpoint_; }
   std::string url() const;
   cases::CaseService& service() { return *service_; }
+  handling::HandlingService& handling() { return *handling_; }
+  const cases::Plans& plans() const { return plans_; }
   store::CaseStore& store() { return *store_; }
   const geo::StationDirectory& stations() const { return stations_; }
   const Clock& clock() const { return clock_; }
@@ -84,7 +104,12 @@ class Platform {
   LoadedLookups lookups_;
   std::unique_ptr<geo::Router> router_;
   std::unique_ptr<store::sqlite::SqliteStore> store_;
+  cases::Plans plans_;
   std::unique_ptr<cases::CaseService> service_;
+  std::unique_ptr<stoppay::FileDocumentStore> documents_;
+  std::unique_ptr<handling::HandlingService> handling_;
+  std::unique_ptr<channels::Channel> sms_channel_, robocall_channel_, bank_channel_;
+  std::unique_ptr<handling::TimerWorker> timer_worker_;
   std::unique_ptr<api::LiveStream> stream_;
   std::unique_ptr<channels::Channel> handoff_channel_;
   std::unique_ptr<channels::Dispatcher> dispatcher_;

@@ -80,9 +80,9 @@ const std::vector<std::string>& results_of(Channel channel) {
   static const std::vector<std::string> kSms{"delivered", "failed", "expired"};
   static const std::vector<std::string> kRobocall{"answered", "rejected", "busy", "no_answer",
                                                   "unreachable"};
-  static const std::vector<std::string> kCall{"answered",  "hung_up", "unreachable",
-                                              "no_answer", "rejected", "busy",
-                                              "wrong_person"};
+  static const std::vector<std::string> kCall{"answered", "hung_up",      "unreachable",
+                                              "no_answer", "rejected",    "busy",
+                                              "wrong_person", "refused"};
   static const std::vector<std::string> kVisit{"met", "not_home", "refused", "not_found"};
   static const std::vector<std::string> kFamily{"answered", "no_answer", "unreachable",
                                                 "refused"};
@@ -124,6 +124,7 @@ Result<Case> apply(const Case& current, const EventRequest& request, const std::
       data["channel"] = name(attempt.channel);
       data["result"] = attempt.result;
       if (attempt.duration_seconds) data["duration_seconds"] = *attempt.duration_seconds;
+      if (!attempt.ref.empty()) data["ref"] = attempt.ref;
       if (!attempt.note.empty()) data["note"] = attempt.note;
       break;
     }

@@ -23,6 +23,8 @@ struct AttemptRequest {
   std::string result;  // checked against the channel's results
   std::optional<std::int64_t> duration_seconds;
   std::string note;
+  // An automatic attempt's reference (handling.h PendingAttempt); "" for a person's report.
+  std::string ref;
 };
 struct NoteRequest {
   std::string text;

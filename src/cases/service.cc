@@ -64,11 +64,12 @@ std::vector<std::string> link_keys(const instruction::Instruction& in) {
 }
 
 CaseService::CaseService(store::CaseStore& store, const geo::Router& router,
-                         const grading::ActiveRules& rules, const Clock& clock,
-                         int utc_offset_minutes)
+                         const grading::ActiveRules& rules, const Plans& plans,
+                         const Clock& clock, int utc_offset_minutes)
     : store_(store),
       router_(router),
       rules_(rules),
+      plans_(plans),
       clock_(clock),
       utc_offset_minutes_(utc_offset_minutes) {}
 
@@ -110,6 +111,9 @@ store::NewCase CaseService::make_case(const instruction::Instruction& in,
     c.status = Status::kUnrouted;
   }
   data["routing_note"] = route.note;
+  if (route.point) c.handling.location = GeoPoint{route.point->lat, route.point->lon};
+  c.handling.address = in.location.address.value_or("");
+  start_handling(c, plans_, now);
   if (route.point) {
     data["routed_point"] = boost::json::array{route.point->lon, route.point->lat};
   }
@@ -128,6 +132,10 @@ store::NewCase CaseService::make_case(const instruction::Instruction& in,
   data["status"] = name(c.status);
   data["routing_method"] = c.routing_method;
   if (c.station) data["station"] = c.station->code;
+  boost::json::array first;
+  for (const auto& p : c.handling.pending) first.emplace_back(p.channel);
+  if (c.handling.task) first.emplace_back("call_task");
+  if (!first.empty()) data["first_actions"] = std::move(first);
 
   TimelineEvent created;
   created.seq = 1;
@@ -234,8 +242,10 @@ void CaseService::ingest(std::vector<instruction::Instruction> batch,
       for (const auto& [index, member, link] : *pending) {
         if (!(*r)[index].created) continue;
         const Millis at = clock_.now();
-        store_.update(member, [link = link, at](const Case& current) {
-          return link_cluster(current, link, "system", at);
+        store_.update(member, [this, link = link, at](const Case& current) -> Result<Case> {
+          auto next = link_cluster(current, link, "system", at);
+          if (next) level_raised(*next, current.level, plans_, at);
+          return next;
         }, [](Result<Case>) {});
       }
     }
@@ -273,8 +283,8 @@ void CaseService::record(std::string case_id, EventRequest request, std::string 
   }
   store_.update(
       std::move(case_id),
-      [request = std::move(request), actor = std::move(actor), now](const Case& current) {
-        return apply(current, request, actor, now);
+      [this, request = std::move(request), actor = std::move(actor), now](const Case& current) {
+        return record_event(current, request, plans_, actor, now);
       },
       std::move(done));
 }

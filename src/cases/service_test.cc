@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "base/clock.h"
+#include "cases/test_plans.h"
 #include "instruction/parser.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -51,7 +52,7 @@ class ServiceTest : public ::testing::Test {
     jb.name = "江北区";
     stations_ = geo::StationDirectory::synthetic({jb}, 1);
     router_ = std::make_unique<geo::Router>(stations_, geo::brute_force_lookups(stations_));
-    service_ = std::make_unique<CaseService>(*store_, *router_, *rules_, clock_);
+    service_ = std::make_unique<CaseService>(*store_, *router_, *rules_, plans_, clock_);
   }
   void TearDown() override {
     service_.reset();
@@ -95,6 +96,7 @@ class ServiceTest : public ::testing::Test {
   std::unique_ptr<grading::ActiveRules> rules_;
   geo::StationDirectory stations_;
   std::unique_ptr<geo::Router> router_;
+  Plans plans_ = shipped_plans();
   std::unique_ptr<CaseService> service_;
 };
 
@@ -129,16 +131,20 @@ TEST_F(ServiceTest, ThirdPersonOnOneAccountFormsAClusterAndRaisesTheOthers) {
     Case earlier = get(id);
     EXPECT_EQ(earlier.level, instruction::Level::kHigh) << id;
     EXPECT_EQ(earlier.reasons.back(), "cluster");
-    ASSERT_EQ(earlier.timeline.size(), 2u);
+    ASSERT_EQ(earlier.timeline.size(), 3u);
     EXPECT_EQ(earlier.timeline[1].kind, "cluster_linked");
     EXPECT_NE(earlier.timeline[1].data.find("\"people\":3"), std::string::npos);
     EXPECT_NE(earlier.timeline[1].data.find(c[0].case_id), std::string::npos);
+    // Raised to high, the case takes the high plan's first action it lacked: a call task.
+    EXPECT_EQ(earlier.timeline[2].kind, "plan");
+    EXPECT_NE(earlier.timeline[2].data.find("call_task"), std::string::npos);
+    EXPECT_TRUE(earlier.handling.task.has_value());
   }
   // A fourth raises itself; the others are not raised twice.
   auto d = ingest({transfer("D", "13900000004", "6222000011112222")});
   drain();
   EXPECT_EQ(get(d[0].case_id).level, instruction::Level::kHigh);
-  EXPECT_EQ(get(a[0].case_id).timeline.size(), 2u);
+  EXPECT_EQ(get(a[0].case_id).timeline.size(), 3u);
   auto clusters = store_->clusters(0, 3, 10);
   ASSERT_TRUE(clusters.has_value());
   ASSERT_GE(clusters->size(), 1u);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "base/clock.h"
+#include "cases/test_plans.h"
 #include "cases/service.h"
 #include "instruction/parser.h"
 #include "store/sqlite/sqlite_store.h"
@@ -66,7 +67,8 @@ TEST(WhatIf, CountsChangesByLevelAndStationWithBothExplanations) {
   auto stations = geo::StationDirectory::synthetic({jb}, 1);
   ManualClock clock(1701224760000);
   geo::Router router(stations, geo::brute_force_lookups(stations));
-  CaseService service(**store, router, rules, clock);
+  const Plans plans = shipped_plans();
+  CaseService service(**store, router, rules, plans, clock);
 
   // Three separate arrivals, so that each sees the ones before as history.
   const std::vector<std::string> texts{

@@ -1,6 +1,8 @@
 #include "channels/dispatcher.h"
 
 #include <future>
+#include <memory>
+#include <vector>
 
 namespace quanzu::channels {
 
@@ -37,25 +39,35 @@ Millis Dispatcher::backoff(std::int64_t attempts) const {
 
 size_t Dispatcher::run_once() {
   auto due = store_.due_outbox(clock_.now(), options_.batch);
-  if (!due) return 0;
+  if (!due || due->empty()) return 0;
   size_t delivered = 0;
+  std::vector<std::future<Result<bool>>> booked;
+  std::vector<const store::OutboxEntry*> sent_entries;
+  booked.reserve(due->size());
   for (const auto& entry : *due) {
     auto it = channels_.find(entry.channel);
     Result<bool> sent = it == channels_.end()
                             ? fail(Code::kUnavailable, "no channel \"" + entry.channel + "\" is configured")
                             : it->second->deliver(entry);
-    std::promise<Result<bool>> booked;
+    auto promise = std::make_shared<std::promise<Result<bool>>>();
+    booked.push_back(promise->get_future());
+    auto done = [promise](Result<bool> r) { promise->set_value(std::move(r)); };
     if (sent) {
-      store_.outbox_delivered(entry.id, clock_.now(), [&](Result<bool> r) { booked.set_value(std::move(r)); });
+      store_.outbox_delivered(entry.id, clock_.now(), std::move(done));
       ++metrics_.delivered;
       ++delivered;
+      sent_entries.push_back(&entry);
     } else {
       store_.outbox_failed(entry.id, clock_.now() + backoff(entry.attempts), sent.error().message,
-                           [&](Result<bool> r) { booked.set_value(std::move(r)); });
+                           std::move(done));
       ++metrics_.failed_attempts;
     }
-    // Bookkeeping is durable before the next message: a crash repeats at most this one.
-    (void)booked.get_future().get();
+  }
+  // The whole batch's bookkeeping shares commits; it is durable before the next batch, so a
+  // crash repeats at most this batch (receivers dedupe on the idempotency key).
+  for (auto& f : booked) (void)f.get();
+  if (on_delivered_) {
+    for (const auto* entry : sent_entries) on_delivered_(*entry);
   }
   return delivered;
 }

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -35,6 +36,9 @@ class Dispatcher {
              DispatcherOptions options = {});
   ~Dispatcher();  // stops the thread
 
+  // Called (on the dispatcher thread) for each message once its delivery is recorded; set
+  // before start(). The platform uses it to note when an SMS or robocall went out.
+  void set_on_delivered(std::function<void(const store::OutboxEntry&)> f) { on_delivered_ = std::move(f); }
   void start();
   // One pass over what is due now; returns how many were delivered. For tests (with a
   // manual clock) and for start()'s loop.
@@ -46,6 +50,7 @@ class Dispatcher {
  private:
   store::CaseStore& store_;
   std::map<std::string, Channel*> channels_;
+  std::function<void(const store::OutboxEntry&)> on_delivered_;
   const Clock& clock_;
   DispatcherOptions options_;
   DispatcherMetrics metrics_;

@@ -19,6 +19,7 @@
 
 #include "base/result.h"
 #include "cases/case.h"
+#include "cases/sla.h"
 #include "instruction/instruction.h"
 
 namespace quanzu::store {
@@ -116,6 +117,24 @@ struct OutboxEntry {
   Millis created_at = 0;
 };
 
+// A case with a deadline due: its earliest pending timer (cases/handling.h).
+struct DueCase {
+  std::string case_id;
+  Millis due_at = 0;
+};
+
+struct ResponderFilter {
+  std::vector<std::string> stations;  // empty: all stations
+  bool on_duty_only = false;
+  bool free_only = false;  // holding no visit
+};
+
+// Decides a responder's new registration data from the current one (nullopt: unknown id).
+// Runs on the writer inside the transaction. The store keeps visit_id and case_id as they
+// are: only case changes move those (cases::ResponderClaim).
+using ResponderMutator =
+    std::function<Result<cases::Responder>(const std::optional<cases::Responder>& current)>;
+
 // Figures for /metrics; cumulative unless named as current.
 struct StoreMetrics {
   std::int64_t queue_depth = 0;  // current: writes waiting for the writer
@@ -136,8 +155,11 @@ class CaseStore {
   // same batch; then the outcome names the existing case. Outcomes in input order.
   virtual void ingest(std::vector<NewCase> batch, Done<std::vector<IngestOutcome>> done) = 0;
 
-  // Reads the case, lets `mutate` decide, stores the result and the new timeline events
-  // (those in the returned case's timeline). Fails with kNotFound for an unknown id.
+  // Reads the case, lets `mutate` decide, stores the result (with its handling state), the
+  // new timeline events (those in the returned case's timeline), its outbound messages and
+  // its responder claims. Fails with kNotFound for an unknown id, and with kConflict, storing
+  // nothing, when a responder claim does not hold (the responder is not free / on duty, or
+  // does not hold the visit it is to give back).
   virtual void update(std::string case_id, Mutator mutate, Done<cases::Case> done) = 0;
 
   // The whole case, with its timeline and raw instruction; nullopt when unknown.
@@ -145,6 +167,8 @@ class CaseStore {
   virtual Result<Page> list(const Filter& filter, const std::optional<Cursor>& after,
                             size_t limit) = 0;
   virtual Result<Stats> stats(const StatsFilter& filter) = 0;
+  // Each selected case's service-level figures (cases/sla.h), for the statistics.
+  virtual Result<std::vector<cases::SlaRow>> sla_rows(const StatsFilter& filter) = 0;
   // Changes with seq > after, oldest first, at most `limit`.
   virtual Result<std::vector<Change>> changes_since(std::int64_t after, size_t limit) = 0;
   virtual std::int64_t last_change_seq() = 0;
@@ -177,6 +201,24 @@ class CaseStore {
   virtual void outbox_failed(std::int64_t id, Millis next_at, std::string error, Done<bool> done) = 0;
   // Messages not yet delivered (for /metrics and /healthz).
   virtual Result<std::int64_t> outbox_backlog() = 0;
+
+  // Handling: cases whose earliest timer is due at or before `now`, earliest first.
+  virtual Result<std::vector<DueCase>> due_cases(Millis now, size_t limit) = 0;
+  // Open cases with an open call task, by due time; `station` "" selects unrouted ones.
+  virtual Result<std::vector<cases::Case>> open_tasks(const std::optional<std::string>& station,
+                                                      size_t limit) = 0;
+  // Cases holding a stop-payment that is not finished (requested, active, release
+  // requested), soonest expiry first.
+  virtual Result<std::vector<cases::Case>> stop_payment_cases(
+      const std::optional<std::string>& station, size_t limit) = 0;
+
+  // Responders. Registration, duty and position go through update_responder; visits only
+  // through the claims of case changes (cases::ResponderClaim), checked in the same
+  // transaction, so nobody holds two visits at once.
+  virtual void update_responder(std::string id, ResponderMutator mutate,
+                                Done<cases::Responder> done) = 0;
+  virtual Result<std::optional<cases::Responder>> responder(std::string_view id) = 0;
+  virtual Result<std::vector<cases::Responder>> responders(const ResponderFilter& filter) = 0;
 
   // Called on the writer thread after each successful commit with that commit's changes.
   // Set once, before the first write.

@@ -104,7 +104,7 @@ class RoutingRulesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fresh_dir("routing-rules");
-    std::ofstream(dir_ + "/secret") << "shared-secret\n";
+    std::ofstream(dir_ + "/secret") << "shared-secret-for-tests\n";
     std::ofstream(dir_ + "/quanzu.toml")
         << "[handoff]\nwebhook_url = \"http://127.0.0.1:" << receiver_.port() << "/handoff\"\n"
         << "secret_file = \"" << dir_ << "/secret\"\n";
@@ -150,7 +150,7 @@ TEST_F(RoutingRulesTest, PointsCellsAndAdcodesRouteAndOutsideIsHandedOffOverTheW
   const std::string timestamp(req["X-Quanzu-Timestamp"]);
   // What the receiver checks: HMAC-SHA256 over "timestamp.body" with the shared secret.
   EXPECT_EQ(std::string(req["X-Quanzu-Signature"]),
-            channels::webhook_signature("shared-secret", std::stoll(timestamp), req.body()));
+            channels::webhook_signature("shared-secret-for-tests", std::stoll(timestamp), req.body()));
   EXPECT_EQ(std::string(req["Idempotency-Key"]).rfind("quanzu-outbox-", 0), 0u);
   auto notice = json::parse(req.body()).as_object();
   EXPECT_EQ(notice["case_id"].as_string(), chengdu_id);

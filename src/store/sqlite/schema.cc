@@ -88,6 +88,40 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox(next_at) WHERE delivered_at IS NULL;
 )sql",
+      // 4: handling (处置): the plan state of each case as JSON, the index of its earliest
+      // deadline and of its open call task; stop-payments by station; responders.
+      R"sql(
+ALTER TABLE cases ADD COLUMN handling TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE cases ADD COLUMN next_due_at INTEGER;
+ALTER TABLE cases ADD COLUMN task_due_at INTEGER;
+CREATE INDEX cases_due ON cases(next_due_at) WHERE next_due_at IS NOT NULL;
+CREATE INDEX cases_tasks ON cases(station_code, task_due_at) WHERE task_due_at IS NOT NULL;
+CREATE TABLE stop_payments (
+  id TEXT PRIMARY KEY,
+  case_id TEXT NOT NULL,
+  station_code TEXT NOT NULL,
+  status TEXT NOT NULL,
+  expires_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX stop_payments_by_case ON stop_payments(case_id);
+CREATE INDEX stop_payments_open ON stop_payments(station_code, expires_at)
+  WHERE status IN ('requested', 'active', 'release_requested');
+CREATE TABLE responders (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  phone TEXT NOT NULL,
+  station_code TEXT NOT NULL,
+  on_duty INTEGER NOT NULL DEFAULT 0,
+  lat REAL,
+  lon REAL,
+  position_at INTEGER NOT NULL DEFAULT 0,
+  visit_id TEXT NOT NULL DEFAULT '',
+  case_id TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX responders_by_station ON responders(station_code);
+)sql",
   };
   return kMigrations;
 }

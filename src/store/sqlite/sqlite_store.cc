@@ -9,13 +9,14 @@ namespace quanzu::store::sqlite {
 namespace {
 
 using cases::Case;
+using cases::Responder;
 
 constexpr const char* kCaseColumns =
     "c.id, c.instruction_id, c.level, c.reasons, c.rules_version, c.station_code, "
     "c.station_name, c.district_adcode, c.routing_method, c.status, c.outcome, "
     "c.amount_protected, c.created_at, c.updated_at, c.version, c.issued_at, c.trigger, "
-    "c.scam_type, c.phone, c.subject_name, c.age, c.at_risk";
-constexpr int kCaseColumnCount = 22;
+    "c.scam_type, c.phone, c.subject_name, c.age, c.at_risk, c.handling";
+constexpr int kCaseColumnCount = 23;
 
 const std::vector<std::int64_t> kCommitSizeBounds{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
 
@@ -67,8 +68,42 @@ Case read_case(const Stmt& s, int col) {
   c.subject_name = s.text(col + 19);
   if (!s.is_null(col + 20)) c.age = static_cast<int>(s.int64(col + 20));
   c.at_risk = s.int64(col + 21);
+  c.handling = cases::handling_from_json(s.text(col + 22));
   return c;
 }
+
+// The index columns derived from the handling state.
+std::optional<std::int64_t> task_due(const Case& c) {
+  const auto& task = c.handling.task;
+  if (c.status == cases::Status::kClosed || !task || task->done_at) return std::nullopt;
+  return task->due_at;
+}
+
+bool has_unfinished_stop_payment(const cases::StopPayment& sp) {
+  return sp.status == cases::StopPaymentStatus::kRequested ||
+         sp.status == cases::StopPaymentStatus::kActive ||
+         sp.status == cases::StopPaymentStatus::kReleaseRequested;
+}
+
+Responder read_responder(const Stmt& s) {
+  Responder r;
+  r.id = s.text(0);
+  r.name = s.text(1);
+  r.phone = s.text(2);
+  r.station_code = s.text(3);
+  r.on_duty = s.int64(4) != 0;
+  if (!s.is_null(5) && !s.is_null(6)) r.position = cases::GeoPoint{s.real(5), s.real(6)};
+  r.position_at = s.int64(7);
+  r.visit_id = s.text(8);
+  r.case_id = s.text(9);
+  r.created_at = s.int64(10);
+  r.updated_at = s.int64(11);
+  return r;
+}
+
+constexpr const char* kResponderColumns =
+    "id, name, phone, station_code, on_duty, lat, lon, position_at, visit_id, case_id, "
+    "created_at, updated_at";
 
 tl::unexpected<Error> sql_error(const Db& db, const char* what) {
   return fail(Code::kUnavailable, std::string("sqlite ") + what + ": " + db.error());
@@ -101,9 +136,14 @@ struct SqliteStore::Job {
   Millis outbox_at = 0;
   std::string outbox_error;
   Done<bool> outbox_done;
+  // A responder's registration, duty or position.
+  std::string responder_id;
+  ResponderMutator responder_mutate;
+  Done<Responder> responder_done;
 
   bool is_ingest() const { return static_cast<bool>(ingest_done); }
   bool is_outbox() const { return static_cast<bool>(outbox_done); }
+  bool is_responder() const { return static_cast<bool>(responder_done); }
   size_t rows() const { return is_ingest() ? std::max<size_t>(batch.size(), 1) * 2 : 2; }
 };
 
@@ -111,7 +151,9 @@ struct SqliteStore::Job {
 struct SqliteStore::Writer {
   Db db;
   Stmt insert_instruction, find_instruction, insert_case, insert_event, insert_change,
-      select_case, update_case, max_event_seq, insert_link, insert_outbox, outbox_ok, outbox_retry;
+      select_case, update_case, max_event_seq, insert_link, insert_outbox, outbox_ok, outbox_retry,
+      delete_stop_payments, insert_stop_payment, claim_responder, release_responder,
+      select_responder, insert_responder, update_responder;
 
   Result<bool> prepare() {
     auto prep = [&](Stmt& s, const std::string& sql) {
@@ -127,7 +169,8 @@ struct SqliteStore::Writer {
              "INSERT INTO cases(id, instruction_id, level, reasons, rules_version, station_code, "
              "station_name, district_adcode, routing_method, status, outcome, amount_protected, "
              "created_at, updated_at, version, issued_at, trigger, scam_type, phone, "
-             "subject_name, age, at_risk) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)") &&
+             "subject_name, age, at_risk, handling, next_due_at, task_due_at) "
+             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)") &&
         prep(insert_event,
              "INSERT INTO timeline(case_id, seq, at, kind, actor, data) VALUES (?,?,?,?,?,?)") &&
         prep(insert_change, "INSERT INTO changes(case_id, kind, at) VALUES (?,?,?)") &&
@@ -135,7 +178,8 @@ struct SqliteStore::Writer {
         prep(update_case,
              "UPDATE cases SET level=?, reasons=?, rules_version=?, station_code=?, "
              "station_name=?, district_adcode=?, routing_method=?, status=?, outcome=?, "
-             "amount_protected=?, updated_at=?, version=? WHERE id=?") &&
+             "amount_protected=?, updated_at=?, version=?, handling=?, next_due_at=?, "
+             "task_due_at=? WHERE id=?") &&
         prep(max_event_seq, "SELECT COALESCE(MAX(seq), 0) FROM timeline WHERE case_id = ?") &&
         prep(insert_link,
              "INSERT INTO links(key, case_id, phone, at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING") &&
@@ -144,7 +188,25 @@ struct SqliteStore::Writer {
         prep(outbox_ok, "UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL "
                         "WHERE id = ? AND delivered_at IS NULL") &&
         prep(outbox_retry, "UPDATE outbox SET next_at = ?, attempts = attempts + 1, last_error = ? "
-                           "WHERE id = ? AND delivered_at IS NULL");
+                           "WHERE id = ? AND delivered_at IS NULL") &&
+        prep(delete_stop_payments, "DELETE FROM stop_payments WHERE case_id = ?") &&
+        prep(insert_stop_payment,
+             "INSERT INTO stop_payments(id, case_id, station_code, status, expires_at) "
+             "VALUES (?,?,?,?,?)") &&
+        prep(claim_responder,
+             "UPDATE responders SET visit_id = ?, case_id = ?, updated_at = ? "
+             "WHERE id = ? AND visit_id = ? AND on_duty = 1") &&
+        prep(release_responder,
+             "UPDATE responders SET visit_id = '', case_id = '', updated_at = ? "
+             "WHERE id = ? AND visit_id = ?") &&
+        prep(select_responder, std::string("SELECT ") + kResponderColumns +
+                                   " FROM responders WHERE id = ?") &&
+        prep(insert_responder,
+             "INSERT INTO responders(id, name, phone, station_code, on_duty, lat, lon, "
+             "position_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)") &&
+        prep(update_responder,
+             "UPDATE responders SET name=?, phone=?, station_code=?, on_duty=?, lat=?, lon=?, "
+             "position_at=?, updated_at=? WHERE id=?");
     if (!ok) return sql_error(db, "prepare");
     return true;
   }
@@ -167,6 +229,84 @@ struct SqliteStore::Writer {
       if (!r) return r;
     }
     return true;
+  }
+
+  Result<bool> index_stop_payments(const Case& c, bool replace) {
+    if (replace) {
+      if (auto r = delete_stop_payments.reset().bind(1, c.id).run(); !r) return r;
+    }
+    for (const auto& sp : c.handling.stop_payments) {
+      auto r = insert_stop_payment.reset()
+                   .bind(1, sp.id)
+                   .bind(2, c.id)
+                   .bind(3, c.station ? std::string_view(c.station->code) : std::string_view())
+                   .bind(4, cases::name(sp.status))
+                   .bind_opt(5, sp.expires_at)
+                   .run();
+      if (!r) return r;
+    }
+    return true;
+  }
+
+  // Gives a responder a visit or takes it back, only if the responder is as the claim
+  // expects; otherwise the job fails (its savepoint is rolled back) with kConflict.
+  Result<bool> apply_claim(const cases::ResponderClaim& claim, Millis at) {
+    Result<bool> r = true;
+    if (!claim.visit_id.empty()) {
+      r = claim_responder.reset()
+              .bind(1, claim.visit_id)
+              .bind(2, claim.case_id)
+              .bind(3, at)
+              .bind(4, claim.responder_id)
+              .bind(5, claim.expect_visit_id)
+              .run();
+    } else {
+      r = release_responder.reset().bind(1, at).bind(2, claim.responder_id).bind(3, claim.expect_visit_id).run();
+    }
+    if (!r) return r;
+    if (sqlite3_changes(db.get()) == 0) {
+      return fail(Code::kConflict,
+                  claim.visit_id.empty()
+                      ? "responder " + claim.responder_id + " does not hold visit " + claim.expect_visit_id
+                      : "responder " + claim.responder_id + " is not free and on duty");
+    }
+    return true;
+  }
+
+  Result<Responder> put_responder(const std::string& id, const ResponderMutator& mutate) {
+    select_responder.reset().bind(1, id);
+    int rc = select_responder.step();
+    std::optional<Responder> current;
+    if (rc == SQLITE_ROW) current = read_responder(select_responder);
+    else if (rc != SQLITE_DONE) return sql_error(db, "read responder");
+    select_responder.reset();
+    auto next = mutate(current);
+    if (!next) return next;
+    Responder r = std::move(*next);
+    r.id = id;
+    auto bind_common = [&](Stmt& st, int first) -> Stmt& {
+      st.bind(first, r.name).bind(first + 1, r.phone).bind(first + 2, r.station_code)
+          .bind(first + 3, static_cast<std::int64_t>(r.on_duty ? 1 : 0));
+      if (r.position) st.bind_real(first + 4, r.position->lat).bind_real(first + 5, r.position->lon);
+      else st.bind_null(first + 4).bind_null(first + 5);
+      return st.bind(first + 6, r.position_at);
+    };
+    Result<bool> ok = true;
+    if (current) {
+      r.visit_id = current->visit_id;
+      r.case_id = current->case_id;
+      r.created_at = current->created_at;
+      bind_common(update_responder.reset(), 1).bind(8, r.updated_at).bind(9, id);
+      ok = update_responder.run();
+    } else {
+      r.visit_id.clear();
+      r.case_id.clear();
+      r.created_at = r.updated_at;
+      bind_common(insert_responder.reset().bind(1, id), 2).bind(9, r.created_at).bind(10, r.updated_at);
+      ok = insert_responder.run();
+    }
+    if (!ok) return tl::unexpected(ok.error());
+    return r;
   }
 
   Result<std::int64_t> add_change(const std::string& case_id, const std::string& kind,
@@ -217,8 +357,10 @@ struct SqliteStore::Writer {
           .bind(19, c.phone)
           .bind(20, c.subject_name);
       if (c.age) insert_case.bind(21, static_cast<std::int64_t>(*c.age));
-      insert_case.bind(22, c.at_risk);
+      insert_case.bind(22, c.at_risk).bind(23, cases::to_json(c.handling));
+      insert_case.bind_opt(24, cases::next_due(c.handling)).bind_opt(25, task_due(c));
       if (auto r = insert_case.run(); !r) return tl::unexpected(r.error());
+      if (auto r = index_stop_payments(c, false); !r) return tl::unexpected(r.error());
       std::int64_t seq = 0;
       for (const auto& e : c.timeline) {
         if (auto r = add_event(c.id, e, ++seq); !r) return tl::unexpected(r.error());
@@ -262,8 +404,20 @@ struct SqliteStore::Writer {
         .bind(7, c.routing_method)
         .bind(8, cases::name(c.status));
     if (c.outcome) update_case.bind(9, cases::name(*c.outcome));
-    update_case.bind(10, c.amount_protected).bind(11, c.updated_at).bind(12, c.version).bind(13, c.id);
+    update_case.bind(10, c.amount_protected)
+        .bind(11, c.updated_at)
+        .bind(12, c.version)
+        .bind(13, cases::to_json(c.handling))
+        .bind_opt(14, cases::next_due(c.handling))
+        .bind_opt(15, task_due(c))
+        .bind(16, c.id);
     if (auto r = update_case.run(); !r) return tl::unexpected(r.error());
+    if (!current.handling.stop_payments.empty() || !c.handling.stop_payments.empty()) {
+      if (auto r = index_stop_payments(c, true); !r) return tl::unexpected(r.error());
+    }
+    for (const auto& claim : c.responder_claims) {
+      if (auto r = apply_claim(claim, c.updated_at); !r) return tl::unexpected(r.error());
+    }
     max_event_seq.reset().bind(1, c.id);
     if (max_event_seq.step() != SQLITE_ROW) return sql_error(db, "timeline seq");
     std::int64_t seq = max_event_seq.int64(0);
@@ -271,6 +425,7 @@ struct SqliteStore::Writer {
     if (auto r = add_outbound(c, c.updated_at); !r) return tl::unexpected(r.error());
     Case stored = c;
     stored.outbound.clear();
+    stored.responder_claims.clear();
     for (auto& e : stored.timeline) {
       e.seq = ++seq;
       if (auto r = add_event(c.id, e, e.seq); !r) return tl::unexpected(r.error());
@@ -430,6 +585,7 @@ void SqliteStore::write_loop() {
                                                              std::vector<IngestOutcome>{});
     std::vector<Result<Case>> updated(group.size(), Case{});
     std::vector<Result<bool>> booked(group.size(), true);
+    std::vector<Result<Responder>> registered(group.size(), Responder{});
     std::vector<Change> changes;
     std::int64_t rows_written = 0;
     Result<bool> tx = w.db.exec("BEGIN IMMEDIATE");
@@ -444,6 +600,9 @@ void SqliteStore::write_loop() {
       if (job.is_ingest()) {
         ingested[i] = w.ingest(job.batch, changes);
         ok = ingested[i].has_value();
+      } else if (job.is_responder()) {
+        registered[i] = w.put_responder(job.responder_id, job.responder_mutate);
+        ok = registered[i].has_value();
       } else if (job.is_outbox()) {
         booked[i] = job.outbox_error.empty()
                         ? w.outbox_ok.reset().bind(1, job.outbox_at).bind(2, job.outbox_id).run()
@@ -468,6 +627,7 @@ void SqliteStore::write_loop() {
       for (auto& r : ingested) r = tl::unexpected(error);
       for (auto& r : updated) r = tl::unexpected(error);
       for (auto& r : booked) r = tl::unexpected(error);
+      for (auto& r : registered) r = tl::unexpected(error);
       changes.clear();
     }
 
@@ -491,6 +651,7 @@ void SqliteStore::write_loop() {
     for (size_t i = 0; i < group.size(); ++i) {
       if (group[i].is_ingest()) group[i].ingest_done(std::move(ingested[i]));
       else if (group[i].is_outbox()) group[i].outbox_done(std::move(booked[i]));
+      else if (group[i].is_responder()) group[i].responder_done(std::move(registered[i]));
       else group[i].update_done(std::move(updated[i]));
     }
   }
@@ -795,6 +956,148 @@ Result<std::int64_t> SqliteStore::outbox_backlog() {
 StoreMetrics SqliteStore::metrics() {
   std::lock_guard lock(mu_);
   return metrics_;
+}
+
+Result<std::vector<cases::SlaRow>> SqliteStore::sla_rows(const StatsFilter& filter) {
+  ReadLease lease(*this);
+  if (!lease.ok()) return tl::unexpected(lease.error());
+  std::string sql =
+      "SELECT level, station_code, status, created_at, "
+      "json_extract(handling, '$.sla.first_attempt_at'), json_extract(handling, '$.sla.first_contact_at'), "
+      "json_extract(handling, '$.sla.visit_requested_at'), json_extract(handling, '$.sla.door_arrival_at'), "
+      "json_extract(handling, '$.sla.first_attempt_due'), json_extract(handling, '$.sla.door_due'), "
+      "json_extract(handling, '$.sla.overdue') IS NOT NULL FROM cases WHERE 1=1";
+  if (filter.station) sql += " AND station_code = ?1";
+  if (filter.since) sql += " AND created_at >= ?2";
+  if (filter.until) sql += " AND created_at < ?3";
+  Stmt& s = lease.stmt(sql);
+  if (!s.ok()) return sql_error(lease.db(), "prepare");
+  if (filter.station) s.bind(1, std::string_view(*filter.station));
+  if (filter.since) s.bind(2, *filter.since);
+  if (filter.until) s.bind(3, *filter.until);
+  auto opt = [&](int col) -> std::optional<Millis> {
+    if (s.is_null(col)) return std::nullopt;
+    return s.int64(col);
+  };
+  std::vector<cases::SlaRow> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    cases::SlaRow r;
+    r.level = s.text(0);
+    r.station = s.text(1);
+    r.closed = s.text(2) == "closed";
+    r.created_at = s.int64(3);
+    r.first_attempt_at = opt(4);
+    r.first_contact_at = opt(5);
+    r.visit_requested_at = opt(6);
+    r.door_arrival_at = opt(7);
+    r.first_attempt_due = opt(8).value_or(0);
+    r.door_due = opt(9).value_or(0);
+    r.overdue = s.int64(10) != 0;
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return sql_error(lease.db(), "sla");
+  return out;
+}
+
+Result<std::vector<DueCase>> SqliteStore::due_cases(Millis now, size_t limit) {
+  ReadLease lease(*this);
+  if (!lease.ok()) return tl::unexpected(lease.error());
+  Stmt& s = lease.stmt(
+      "SELECT id, next_due_at FROM cases WHERE next_due_at IS NOT NULL AND next_due_at <= ? "
+      "ORDER BY next_due_at LIMIT ?");
+  if (!s.ok()) return sql_error(lease.db(), "prepare");
+  s.bind(1, now).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<DueCase> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.push_back({s.text(0), s.int64(1)});
+  if (rc != SQLITE_DONE) return sql_error(lease.db(), "due cases");
+  return out;
+}
+
+Result<std::vector<Case>> SqliteStore::open_tasks(const std::optional<std::string>& station,
+                                                  size_t limit) {
+  ReadLease lease(*this);
+  if (!lease.ok()) return tl::unexpected(lease.error());
+  Stmt& s = lease.stmt(station ? std::string("SELECT ") + kCaseColumns +
+                                     " FROM cases c WHERE c.station_code = ? AND c.task_due_at IS NOT NULL "
+                                     "ORDER BY c.task_due_at LIMIT ?"
+                               : std::string("SELECT ") + kCaseColumns +
+                                     " FROM cases c WHERE c.task_due_at IS NOT NULL "
+                                     "ORDER BY c.task_due_at LIMIT ?");
+  if (!s.ok()) return sql_error(lease.db(), "prepare");
+  int i = 1;
+  if (station) s.bind(i++, std::string_view(*station));
+  s.bind(i, static_cast<std::int64_t>(limit));
+  std::vector<Case> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_case(s, 0));
+  if (rc != SQLITE_DONE) return sql_error(lease.db(), "open tasks");
+  return out;
+}
+
+Result<std::vector<Case>> SqliteStore::stop_payment_cases(const std::optional<std::string>& station,
+                                                          size_t limit) {
+  ReadLease lease(*this);
+  if (!lease.ok()) return tl::unexpected(lease.error());
+  std::string sql = std::string("SELECT ") + kCaseColumns +
+                    " FROM cases c WHERE c.id IN (SELECT case_id FROM stop_payments "
+                    "WHERE status IN ('requested', 'active', 'release_requested')" +
+                    (station ? " AND station_code = ?" : "") +
+                    ") ORDER BY (SELECT MIN(COALESCE(expires_at, 9e18)) FROM stop_payments sp "
+                    "WHERE sp.case_id = c.id), c.id LIMIT ?";
+  Stmt& s = lease.stmt(sql);
+  if (!s.ok()) return sql_error(lease.db(), "prepare");
+  int i = 1;
+  if (station) s.bind(i++, std::string_view(*station));
+  s.bind(i, static_cast<std::int64_t>(limit));
+  std::vector<Case> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_case(s, 0));
+  if (rc != SQLITE_DONE) return sql_error(lease.db(), "stop-payments");
+  return out;
+}
+
+void SqliteStore::update_responder(std::string id, ResponderMutator mutate, Done<Responder> done) {
+  Job job;
+  job.responder_id = std::move(id);
+  job.responder_mutate = std::move(mutate);
+  job.responder_done = std::move(done);
+  enqueue(std::move(job));
+}
+
+Result<std::optional<Responder>> SqliteStore::responder(std::string_view id) {
+  ReadLease lease(*this);
+  if (!lease.ok()) return tl::unexpected(lease.error());
+  Stmt& s = lease.stmt(std::string("SELECT ") + kResponderColumns + " FROM responders WHERE id = ?");
+  if (!s.ok()) return sql_error(lease.db(), "prepare");
+  s.bind(1, id);
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<Responder>();
+  if (rc != SQLITE_ROW) return sql_error(lease.db(), "read responder");
+  return std::optional<Responder>(read_responder(s));
+}
+
+Result<std::vector<Responder>> SqliteStore::responders(const ResponderFilter& filter) {
+  ReadLease lease(*this);
+  if (!lease.ok()) return tl::unexpected(lease.error());
+  std::string sql = std::string("SELECT ") + kResponderColumns + " FROM responders WHERE 1=1";
+  if (!filter.stations.empty()) {
+    sql += " AND station_code IN (";
+    for (size_t i = 0; i < filter.stations.size(); ++i) sql += i ? ",?" : "?";
+    sql += ")";
+  }
+  if (filter.on_duty_only) sql += " AND on_duty = 1";
+  if (filter.free_only) sql += " AND visit_id = ''";
+  sql += " ORDER BY station_code, id";
+  Stmt s(lease.db().get(), sql);
+  if (!s.ok()) return sql_error(lease.db(), "prepare");
+  for (size_t i = 0; i < filter.stations.size(); ++i) s.bind(static_cast<int>(i + 1), filter.stations[i]);
+  std::vector<Responder> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_responder(s));
+  if (rc != SQLITE_DONE) return sql_error(lease.db(), "responders");
+  return out;
 }
 
 }  // namespace quanzu::store::sqlite

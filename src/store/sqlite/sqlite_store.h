@@ -40,6 +40,7 @@ class SqliteStore final : public CaseStore {
   Result<Page> list(const Filter& filter, const std::optional<Cursor>& after,
                     size_t limit) override;
   Result<Stats> stats(const StatsFilter& filter) override;
+  Result<std::vector<cases::SlaRow>> sla_rows(const StatsFilter& filter) override;
   Result<std::vector<Change>> changes_since(std::int64_t after, size_t limit) override;
   std::int64_t last_change_seq() override;
   Result<std::optional<Millis>> last_warning_for_phone(std::string_view phone,
@@ -57,6 +58,15 @@ class SqliteStore final : public CaseStore {
   void outbox_delivered(std::int64_t id, Millis at, Done<bool> done) override;
   void outbox_failed(std::int64_t id, Millis next_at, std::string error, Done<bool> done) override;
   Result<std::int64_t> outbox_backlog() override;
+  Result<std::vector<DueCase>> due_cases(Millis now, size_t limit) override;
+  Result<std::vector<cases::Case>> open_tasks(const std::optional<std::string>& station,
+                                              size_t limit) override;
+  Result<std::vector<cases::Case>> stop_payment_cases(const std::optional<std::string>& station,
+                                                      size_t limit) override;
+  void update_responder(std::string id, ResponderMutator mutate,
+                        Done<cases::Responder> done) override;
+  Result<std::optional<cases::Responder>> responder(std::string_view id) override;
+  Result<std::vector<cases::Responder>> responders(const ResponderFilter& filter) override;
   void set_change_listener(std::function<void(const std::vector<Change>&)> listener) override;
   StoreMetrics metrics() override;
 
