@@ -251,12 +251,15 @@ void Api::list_cases(const Request& request, Exchange& exchange) {
       auto at = parse_instant(value, now);
       if (!at) errors.push_back({key, "must be an RFC 3339 date-time or a duration like 24h"});
       (key == "since" ? filter.since : filter.until) = at;
+    } else if (key == "overdue") {
+      if (value == "true") filter.overdue_only = true;
+      else if (value != "false") errors.push_back({key, "must be true or false"});
     } else if (key == "limit") {
       read_limit(value, limit, errors);
     } else if (key == "cursor") {
       if (!(cursor = parse_cursor(value))) errors.push_back({key, "is not a cursor this server gave"});
     } else {
-      errors.push_back({key, "is not a known filter; use station, level, status, outcome, since, until, limit, cursor"});
+      errors.push_back({key, "is not a known filter; use station, level, status, outcome, since, until, overdue, limit, cursor"});
     }
   }
   if (!errors.empty()) return answer(exchange, error_response(fail_fields(std::move(errors)).value()));

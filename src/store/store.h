@@ -75,6 +75,7 @@ struct Filter {
   std::optional<cases::Outcome> outcome;
   std::optional<Millis> since;  // created_at >= since
   std::optional<Millis> until;  // created_at < until
+  bool overdue_only = false;    // not closed, and some SLA target of the plan was missed
 };
 
 // Keyset position: the last case of the previous page. Pages go newest first.

@@ -262,6 +262,10 @@ TEST_F(HandlingTest, HighCallTaskGoesOverdueVisiblyInTheCaseTheQueueAndTheStream
   EXPECT_TRUE(streamed) << "no overdue event in the stream";
   auto tasks = json::parse(client_->get("/api/v1/tasks").body).as_object();
   EXPECT_GE(tasks["overdue"].as_int64(), 1);
+  auto late = json::parse(client_->get("/api/v1/cases?overdue=true").body).as_object();
+  ASSERT_EQ(late["cases"].as_array().size(), 1u);
+  EXPECT_EQ(late["cases"].as_array()[0].as_object()["id"].as_string(), id);
+  EXPECT_EQ(client_->get("/api/v1/cases?overdue=maybe").status, 400u);
 }
 
 TEST_F(HandlingTest, ExtremeGoesToTheDoorPastATimeoutAndADeclineAndEndsDissuaded) {

@@ -694,6 +694,9 @@ Result<Page> SqliteStore::list(const Filter& filter, const std::optional<Cursor>
   if (filter.outcome) sql += " AND c.outcome = :outcome";
   if (filter.since) sql += " AND c.created_at >= :since";
   if (filter.until) sql += " AND c.created_at < :until";
+  if (filter.overdue_only) {
+    sql += " AND c.status != 'closed' AND json_extract(c.handling, '$.sla.overdue') IS NOT NULL";
+  }
   if (after) sql += " AND (c.created_at < :acreated OR (c.created_at = :acreated AND c.id < :aid))";
   sql += " ORDER BY c.created_at DESC, c.id DESC LIMIT :limit";
   Stmt s(db.get(), sql);

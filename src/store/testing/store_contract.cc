@@ -271,5 +271,166 @@ TEST_P(StoreContract, ConcurrentWritersShareCommitsAndLoseNothing) {
   EXPECT_LE(m.commits, m.committed_writes);
 }
 
+
+Result<cases::Responder> responder_sync(CaseStore& store, const std::string& id, ResponderMutator mutate) {
+  std::promise<Result<cases::Responder>> promise;
+  auto future = promise.get_future();
+  store.update_responder(id, std::move(mutate), [&](Result<cases::Responder> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+ResponderMutator register_responder(const std::string& station, bool on_duty, Millis at) {
+  return [=](const std::optional<cases::Responder>& current) -> Result<cases::Responder> {
+    cases::Responder r = current.value_or(cases::Responder{});
+    r.name = "小张";
+    r.station_code = station;
+    r.on_duty = on_duty;
+    r.position = cases::GeoPoint{29.575, 106.531};
+    r.position_at = at;
+    r.updated_at = at;
+    // A registration cannot hand out visits: the store keeps visit_id as it is.
+    r.visit_id = "sneaky";
+    return r;
+  };
+}
+
+// A change that gives the case's visit to `responder` (or takes it back).
+Mutator claim(const std::string& responder, const std::string& expect, const std::string& visit, Millis at) {
+  return [=](const Case& current) -> Result<Case> {
+    Case next = current;
+    next.timeline = {{0, at, "visit_dispatched", "system", "{}"}};
+    next.version = current.version + 1;
+    next.updated_at = at;
+    next.responder_claims.push_back({responder, expect, visit, visit.empty() ? "" : current.id});
+    return next;
+  };
+}
+
+TEST_P(StoreContract, TheEarliestDeadlineOfEachCaseIsIndexedAndGoesWhenFired) {
+  auto store = GetParam()();
+  NewCase a = sample_case("T-A", 1000, "500105-01");
+  cases::set_timer(a.kase.handling, cases::timer::kTaskDue, 5000);
+  cases::set_timer(a.kase.handling, cases::timer::kFirstAttemptDue, 3000);
+  NewCase b = sample_case("T-B", 1000, "500105-01");
+  cases::set_timer(b.kase.handling, cases::timer::kDoorDue, 9000);
+  NewCase none = sample_case("T-C", 1000, "500105-01");
+  auto r = ingest_sync(*store, {a, b, none});
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  auto due = store->due_cases(2999, 10);
+  ASSERT_TRUE(due.has_value());
+  EXPECT_TRUE(due->empty());
+  due = store->due_cases(9000, 10);
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_EQ((*due)[0].case_id, (*r)[0].case_id);
+  EXPECT_EQ((*due)[0].due_at, 3000);
+  EXPECT_EQ((*due)[1].due_at, 9000);
+  // Removing the earliest moves the index to the next one of that case.
+  auto fired = update_sync(*store, (*r)[0].case_id, [](const Case& current) -> Result<Case> {
+    Case next = current;
+    cases::cancel_timer(next.handling, cases::timer::kFirstAttemptDue);
+    next.version++;
+    return next;
+  });
+  ASSERT_TRUE(fired.has_value()) << fired.error().message;
+  due = store->due_cases(4000, 10);
+  EXPECT_TRUE(due->empty());
+  due = store->due_cases(5000, 10);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].due_at, 5000);
+  auto got = store->get((*r)[0].case_id);
+  ASSERT_TRUE(got.has_value() && got->has_value());
+  ASSERT_EQ((**got).handling.timers.size(), 1u);
+  EXPECT_EQ((**got).handling.timers[0].kind, cases::timer::kTaskDue);
+}
+
+TEST_P(StoreContract, OpenCallTasksAndUnfinishedStopPaymentsAreListedByStation) {
+  auto store = GetParam()();
+  NewCase a = sample_case("Q-A", 1000, "500105-01");
+  a.kase.handling.task = cases::CallTask{1000, 8000, "first action"};
+  NewCase b = sample_case("Q-B", 1001, "500105-01");
+  b.kase.handling.task = cases::CallTask{1001, 4000, "first action"};
+  NewCase c = sample_case("Q-C", 1002, "500112-01");
+  c.kase.handling.task = cases::CallTask{1002, 2000, "first action"};
+  NewCase done = sample_case("Q-D", 1003, "500105-01");
+  done.kase.handling.task = cases::CallTask{1003, 1000, "first action", 1500};
+  cases::StopPayment sp;
+  sp.id = "X-S1";
+  sp.status = cases::StopPaymentStatus::kActive;
+  sp.expires_at = 99000;
+  c.kase.handling.stop_payments.push_back(sp);
+  auto r = ingest_sync(*store, {a, b, c, done});
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  auto tasks = store->open_tasks(std::string("500105-01"), 10);
+  ASSERT_TRUE(tasks.has_value());
+  ASSERT_EQ(tasks->size(), 2u);
+  EXPECT_EQ((*tasks)[0].instruction_id, "Q-B");  // soonest due first
+  EXPECT_EQ((*tasks)[1].instruction_id, "Q-A");
+  EXPECT_EQ(store->open_tasks(std::nullopt, 10)->size(), 3u);
+  auto sps = store->stop_payment_cases(std::string("500112-01"), 10);
+  ASSERT_TRUE(sps.has_value());
+  ASSERT_EQ(sps->size(), 1u);
+  EXPECT_EQ((*sps)[0].handling.stop_payments.at(0).id, "X-S1");
+  EXPECT_TRUE(store->stop_payment_cases(std::string("500105-01"), 10)->empty());
+  // Closing the case takes its task off the queue; a released stop-payment leaves the list.
+  auto closed = update_sync(*store, (*r)[2].case_id, [](const Case& current) -> Result<Case> {
+    Case next = current;
+    next.status = Status::kClosed;
+    next.handling.stop_payments[0].status = cases::StopPaymentStatus::kReleased;
+    next.version++;
+    return next;
+  });
+  ASSERT_TRUE(closed.has_value()) << closed.error().message;
+  EXPECT_EQ(store->open_tasks(std::nullopt, 10)->size(), 2u);
+  EXPECT_TRUE(store->stop_payment_cases(std::nullopt, 10)->empty());
+}
+
+TEST_P(StoreContract, NobodyHoldsTwoVisitsAndOnlyOnDutyRespondersTakeOne) {
+  auto store = GetParam()();
+  ASSERT_TRUE(responder_sync(*store, "R1", register_responder("500105-01", true, 1000)).has_value());
+  ASSERT_TRUE(responder_sync(*store, "R2", register_responder("500105-01", false, 1000)).has_value());
+  auto r1 = store->responder("R1");
+  ASSERT_TRUE(r1.has_value() && r1->has_value());
+  EXPECT_TRUE((**r1).visit_id.empty());  // registration cannot hand out a visit
+  EXPECT_EQ((**r1).station_code, "500105-01");
+  auto r = ingest_sync(*store, {sample_case("V-A", 1000, "500105-01"), sample_case("V-B", 1000, "500105-01")});
+  ASSERT_TRUE(r.has_value());
+  const std::string a = (*r)[0].case_id, b = (*r)[1].case_id;
+
+  // Two cases claim R1 at once: exactly one gets the responder; the other changes nothing.
+  std::promise<Result<Case>> pa, pb;
+  store->update(a, claim("R1", "", a + "-V1", 2000), [&](Result<Case> x) { pa.set_value(std::move(x)); });
+  store->update(b, claim("R1", "", b + "-V1", 2000), [&](Result<Case> x) { pb.set_value(std::move(x)); });
+  auto ra = pa.get_future().get();
+  auto rb = pb.get_future().get();
+  ASSERT_NE(ra.has_value(), rb.has_value());
+  const auto& lost = ra ? rb : ra;
+  EXPECT_EQ(lost.error().code, Code::kConflict);
+  const std::string winner = ra ? a : b, loser = ra ? b : a;
+  EXPECT_EQ((**store->responder("R1")).case_id, winner);
+  EXPECT_EQ((**store->get(loser)).version, 1);  // nothing of the refused change was stored
+  // Off duty: no visit.
+  EXPECT_EQ(update_sync(*store, loser, claim("R2", "", loser + "-V1", 2100)).error().code, Code::kConflict);
+  // Only the holder's release frees the responder.
+  EXPECT_EQ(update_sync(*store, loser, claim("R1", loser + "-V1", "", 2200)).error().code, Code::kConflict);
+  ASSERT_TRUE(update_sync(*store, winner, claim("R1", winner + "-V1", "", 2300)).has_value());
+  EXPECT_TRUE((**store->responder("R1")).visit_id.empty());
+  ASSERT_TRUE(update_sync(*store, loser, claim("R1", "", loser + "-V1", 2400)).has_value());
+
+  store::ResponderFilter free_on_duty{{"500105-01"}, true, true};
+  EXPECT_TRUE(store->responders(free_on_duty)->empty());
+  store::ResponderFilter all{{"500105-01"}, false, false};
+  EXPECT_EQ(store->responders(all)->size(), 2u);
+  EXPECT_EQ(store->responders(store::ResponderFilter{})->size(), 2u);
+}
+
+TEST_P(StoreContract, ARefusedResponderChangeStoresNothing) {
+  auto store = GetParam()();
+  auto refused = responder_sync(*store, "R9", [](const std::optional<cases::Responder>&) -> Result<cases::Responder> {
+    return fail(Code::kNotFound, "no responder R9");
+  });
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, Code::kNotFound);
+  EXPECT_FALSE(store->responder("R9")->has_value());
+}
 }  // namespace
 }  // namespace quanzu::store::testing
