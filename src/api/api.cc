@@ -141,8 +141,25 @@ void Api::handle(Request&& request, std::shared_ptr<Exchange> exchange) {
     r.body = metrics_.render(store_.metrics(), server_ ? server_->open_connections() : 0,
                              server_ ? server_->open_streams() : 0);
     if (auto backlog = store_.outbox_backlog()) {
-      r.body += "# HELP quanzu_outbox_backlog Outbound messages (hand-off notices, ...) not yet delivered.\n"
+      r.body += "# HELP quanzu_outbox_backlog Outbound messages (SMS, robocalls, bank, hand-off) not yet delivered.\n"
                 "# TYPE quanzu_outbox_backlog gauge\nquanzu_outbox_backlog " + std::to_string(*backlog) + "\n";
+    }
+    // Deadlines past due and not yet fired: near 0 while the timer worker keeps up.
+    if (auto due = store_.due_cases(clock_.now() - 1000, 10000)) {
+      r.body += "# HELP quanzu_deadlines_late Cases with a deadline more than 1 s past due and not yet fired.\n"
+                "# TYPE quanzu_deadlines_late gauge\nquanzu_deadlines_late " + std::to_string(due->size()) + "\n";
+    }
+    if (auto responders = store_.responders(store::ResponderFilter{})) {
+      std::int64_t on_duty = 0, busy = 0;
+      for (const auto& x : *responders) {
+        on_duty += x.on_duty;
+        busy += !x.visit_id.empty();
+      }
+      r.body += "# HELP quanzu_responders Responders registered, on duty, and holding a visit.\n"
+                "# TYPE quanzu_responders gauge\n"
+                "quanzu_responders{state=\"registered\"} " + std::to_string(responders->size()) + "\n"
+                "quanzu_responders{state=\"on_duty\"} " + std::to_string(on_duty) + "\n"
+                "quanzu_responders{state=\"busy\"} " + std::to_string(busy) + "\n";
     }
     return answer(*exchange, std::move(r));
   }

@@ -107,7 +107,7 @@ class HandlingService {
   dispatch::Neighbourhood neighbourhood_;
   dispatch::StraightLineTravel travel_;
   mutable std::mutex mu_;
-  std::set<std::string> in_flight_;  // guarded by mu_: case ids with a firing queued
+  std::multiset<std::string> in_flight_;  // guarded by mu_: a case id per firing queued
 };
 
 }  // namespace quanzu::handling

@@ -326,6 +326,9 @@ TEST_F(HandlingTest, ExtremeGoesToTheDoorPastATimeoutAndADeclineAndEndsDissuaded
   EXPECT_EQ(c["status"].as_string(), "closed");
   EXPECT_TRUE(handling(c)["deadlines"].as_array().empty()) << json::serialize(handling(c)["deadlines"]);
 
+  auto metrics = client_->get("/metrics").body;
+  EXPECT_NE(metrics.find("quanzu_responders{state=\"on_duty\"} 3"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("quanzu_deadlines_late 0"), std::string::npos) << metrics;
   auto stats = json::parse(client_->get("/api/v1/stats").body).as_object();
   auto sla = stats["sla"].as_object()["by_level"].as_object()["extreme"].as_object();
   EXPECT_EQ(sla["cases"].as_int64(), 1);
