@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "app/platform.h"
+
 namespace quanzu::app {
 namespace {
 
@@ -48,6 +50,35 @@ TEST(Config, ErrorsNameFileLineAndKey) {
   EXPECT_NE(r.error().message.find(path + ":3: unknown key server.listne"), std::string::npos)
       << r.error().message;
   EXPECT_NE(r.error().message.find("unknown section [stor]"), std::string::npos) << r.error().message;
+}
+
+TEST(Config, HandlingAndBankSettings) {
+  Config c;
+  auto r = load_config_file(write_temp("[handling]\nplans = \"/etc/quanzu/plans.toml\"\n"
+                                       "[bank]\nwebhook_url = \"http://127.0.0.1:9001/sp\"\n"
+                                       "secret_file = \"/etc/quanzu/bank.secret\"\n"),
+                            c);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(c.plans_file, "/etc/quanzu/plans.toml");
+  EXPECT_EQ(c.bank_webhook_url, "http://127.0.0.1:9001/sp");
+  EXPECT_EQ(c.bank_secret_file, "/etc/quanzu/bank.secret");
+  Config d;
+  const std::string path = write_temp("[bank]\nwebhook_url = \"http://127.0.0.1:9001/sp\"\n");
+  r = load_config_file(path, d);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("bank.webhook_url needs bank.secret_file"), std::string::npos)
+      << r.error().message;
+}
+
+TEST(Config, ShippedPlansAreValid) {
+  Config c;
+  auto plans = load_plans(c);
+  ASSERT_TRUE(plans.has_value()) << plans.error().message;
+  EXPECT_EQ(plans->of(instruction::Level::kExtreme).door_arrival_target, 20 * 60 * 1000);
+  c.plans_file = write_temp("[extreme]\nfirst = [\"fax\"]\n");
+  plans = load_plans(c);
+  ASSERT_FALSE(plans.has_value());
+  EXPECT_NE(plans.error().message.find(c.plans_file + ":2"), std::string::npos) << plans.error().message;
 }
 
 TEST(Config, SyntaxErrorNamesTheLine) {
