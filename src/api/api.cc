@@ -337,21 +337,7 @@ void Api::post_event(std::string case_id, Request& request, std::shared_ptr<Exch
                     ++metrics_.events_recorded;
                     json::object body = case_summary(*r, options_.utc_offset_minutes);
                     // The event asked for is the first; the plan's reactions follow it.
-                    if (!r->timeline.empty()) {
-                      const auto& e = r->timeline.front();
-                      json::object event{{"seq", e.seq},
-                                         {"at", format_rfc3339(e.at, options_.utc_offset_minutes)},
-                                         {"kind", e.kind},
-                                         {"actor", e.actor}};
-                      boost::system::error_code ec;
-                      json::value data = json::parse(e.data, ec);
-                      if (!ec && data.is_object()) {
-                        for (auto& [k, v] : data.as_object()) {
-                          if (!event.contains(k)) event[k] = v;
-                        }
-                      }
-                      body["event"] = std::move(event);
-                    }
+                    if (!r->timeline.empty()) body["event"] = event_json(r->timeline.front(), options_.utc_offset_minutes);
                     metrics_.event_latency.record(seconds_since(start));
                     answer(*exchange, json_response(200, body));
                   });

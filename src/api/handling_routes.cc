@@ -165,20 +165,7 @@ void Api::answer_case(const std::shared_ptr<Exchange>& exchange, Result<cases::C
   ++metrics_.events_recorded;
   json::object body = case_summary(*r, options_.utc_offset_minutes);
   json::array events;
-  for (const auto& e : r->timeline) {
-    json::object event{{"seq", e.seq},
-                       {"at", format_rfc3339(e.at, options_.utc_offset_minutes)},
-                       {"kind", e.kind},
-                       {"actor", e.actor}};
-    boost::system::error_code ec;
-    json::value data = json::parse(e.data, ec);
-    if (!ec && data.is_object()) {
-      for (auto& [k, v] : data.as_object()) {
-        if (!event.contains(k)) event[k] = v;
-      }
-    }
-    events.push_back(std::move(event));
-  }
+  for (const auto& e : r->timeline) events.push_back(event_json(e, options_.utc_offset_minutes));
   // The event asked for is the first; the plan's reactions follow it.
   if (!events.empty()) body["event"] = events.front();
   body["events"] = std::move(events);

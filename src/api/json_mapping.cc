@@ -177,6 +177,18 @@ json::object case_summary(const Case& c, int offset) {
   return o;
 }
 
+json::object event_json(const cases::TimelineEvent& e, int offset) {
+  json::object item{{"seq", e.seq}, {"at", format_rfc3339(e.at, offset)}, {"kind", e.kind}, {"actor", e.actor}};
+  boost::system::error_code ec;
+  json::value data = json::parse(e.data, ec);
+  if (!ec && data.is_object()) {
+    for (auto& [key, value] : data.as_object()) {
+      if (!item.contains(key)) item[key] = value;
+    }
+  }
+  return item;
+}
+
 json::object case_detail(const Case& c, int offset) {
   json::object o = common(c, offset);
   json::object subject{{"phone", c.phone}, {"name", c.subject_name}};
@@ -184,21 +196,7 @@ json::object case_detail(const Case& c, int offset) {
   o["subject"] = std::move(subject);
   o["handling"] = handling_json(c.handling, true, offset);
   json::array timeline;
-  for (const auto& e : c.timeline) {
-    json::object item;
-    item["seq"] = e.seq;
-    item["at"] = format_rfc3339(e.at, offset);
-    item["kind"] = e.kind;
-    item["actor"] = e.actor;
-    boost::system::error_code ec;
-    json::value data = json::parse(e.data, ec);
-    if (!ec && data.is_object()) {
-      for (auto& [key, value] : data.as_object()) {
-        if (!item.contains(key)) item[key] = value;
-      }
-    }
-    timeline.push_back(std::move(item));
-  }
+  for (const auto& e : c.timeline) timeline.push_back(event_json(e, offset));
   o["timeline"] = std::move(timeline);
   boost::system::error_code ec;
   json::value raw = json::parse(c.instruction_raw, ec);

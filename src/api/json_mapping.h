@@ -18,6 +18,8 @@ namespace quanzu::api {
 
 boost::json::object case_summary(const cases::Case& c, int utc_offset_minutes);
 boost::json::object case_detail(const cases::Case& c, int utc_offset_minutes);
+// One timeline event: seq, at, kind, actor, and the fields of its data.
+boost::json::object event_json(const cases::TimelineEvent& e, int utc_offset_minutes);
 boost::json::object stats_json(const store::Stats& stats, const geo::StationDirectory& stations);
 // SLA figures: overall, "by_level" and "by_station" (with names), durations in seconds.
 boost::json::object sla_json(const cases::SlaSummary& sla, const geo::StationDirectory& stations);

@@ -6,12 +6,14 @@
 
 #include <boost/json.hpp>
 
+#include "base/enum_names.h"
+
 namespace quanzu::cases {
 namespace {
 
 namespace json = boost::json;
 
-constexpr std::array<std::pair<VisitStatus, std::string_view>, 8> kVisitStatuses{{
+constexpr EnumNames<VisitStatus, 8> kVisitStatuses{{
     {VisitStatus::kDispatched, "dispatched"},
     {VisitStatus::kAcknowledged, "acknowledged"},
     {VisitStatus::kEnRoute, "en_route"},
@@ -21,7 +23,7 @@ constexpr std::array<std::pair<VisitStatus, std::string_view>, 8> kVisitStatuses
     {VisitStatus::kDeclined, "declined"},
     {VisitStatus::kCancelled, "cancelled"},
 }};
-constexpr std::array<std::pair<StopPaymentStatus, std::string_view>, 6> kStopPaymentStatuses{{
+constexpr EnumNames<StopPaymentStatus, 6> kStopPaymentStatuses{{
     {StopPaymentStatus::kRequested, "requested"},
     {StopPaymentStatus::kActive, "active"},
     {StopPaymentStatus::kRejected, "rejected"},
@@ -30,22 +32,6 @@ constexpr std::array<std::pair<StopPaymentStatus, std::string_view>, 6> kStopPay
     {StopPaymentStatus::kExpired, "expired"},
 }};
 
-template <typename E, size_t N>
-std::string_view find_name(const std::array<std::pair<E, std::string_view>, N>& table, E v) {
-  for (const auto& [value, text] : table) {
-    if (value == v) return text;
-  }
-  return "?";
-}
-
-template <typename E, size_t N>
-std::optional<E> find_value(const std::array<std::pair<E, std::string_view>, N>& table,
-                            std::string_view s) {
-  for (const auto& [value, text] : table) {
-    if (text == s) return value;
-  }
-  return std::nullopt;
-}
 
 // Writing: absent optionals and empty strings are left out, so the document stays small.
 void put(json::object& o, std::string_view key, const std::optional<Millis>& v) {
@@ -189,13 +175,13 @@ StopPayment stop_payment_from(const json::object& o) {
 
 }  // namespace
 
-std::string_view name(VisitStatus v) { return find_name(kVisitStatuses, v); }
+std::string_view name(VisitStatus v) { return enum_name(kVisitStatuses, v); }
 std::optional<VisitStatus> parse_visit_status(std::string_view s) {
-  return find_value(kVisitStatuses, s);
+  return enum_value(kVisitStatuses, s);
 }
-std::string_view name(StopPaymentStatus v) { return find_name(kStopPaymentStatuses, v); }
+std::string_view name(StopPaymentStatus v) { return enum_name(kStopPaymentStatuses, v); }
 std::optional<StopPaymentStatus> parse_stop_payment_status(std::string_view s) {
-  return find_value(kStopPaymentStatuses, s);
+  return enum_value(kStopPaymentStatuses, s);
 }
 
 void set_timer(Handling& h, std::string_view kind, Millis due_at, std::string_view ref) {

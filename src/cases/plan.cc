@@ -8,12 +8,14 @@
 
 #include <toml++/toml.h>
 
+#include "base/enum_names.h"
+#include "base/problems.h"
 #include "cases/lifecycle.h"
 
 namespace quanzu::cases {
 namespace {
 
-constexpr std::array<std::pair<Action, std::string_view>, 6> kActions{{
+constexpr EnumNames<Action, 6> kActions{{
     {Action::kSms, "sms"},
     {Action::kRobocall, "robocall"},
     {Action::kCallTask, "call_task"},
@@ -22,27 +24,7 @@ constexpr std::array<std::pair<Action, std::string_view>, 6> kActions{{
     {Action::kProposeStopPayment, "propose_stop_payment"},
 }};
 
-class Problems {
- public:
-  explicit Problems(const std::string& name) : name_(name) {}
-  void add(const toml::node& node, const std::string& message) {
-    errors_.push_back(
-        FieldError{name_ + ":" + std::to_string(node.source().begin.line), message});
-  }
-  void add(int line, const std::string& message) {
-    errors_.push_back(FieldError{name_ + ":" + std::to_string(line), message});
-  }
-  bool empty() const { return errors_.empty(); }
-  Error error() const {
-    std::string message;
-    for (const auto& e : errors_) message += (message.empty() ? "" : "\n") + e.field + ": " + e.message;
-    return Error{Code::kInvalid, message, errors_};
-  }
-
- private:
-  std::string name_;
-  std::vector<FieldError> errors_;
-};
+using Problems = LineProblems;
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -220,19 +202,8 @@ void read_level(const toml::table& t, const std::string& level, LevelPlan& plan,
 
 }  // namespace
 
-std::string_view name(Action a) {
-  for (const auto& [value, text] : kActions) {
-    if (value == a) return text;
-  }
-  return "?";
-}
-
-std::optional<Action> parse_action(std::string_view s) {
-  for (const auto& [value, text] : kActions) {
-    if (text == s) return value;
-  }
-  return std::nullopt;
-}
+std::string_view name(Action a) { return enum_name(kActions, a); }
+std::optional<Action> parse_action(std::string_view s) { return enum_value(kActions, s); }
 
 Result<Plans> load_plans(std::string_view text, const std::string& name) {
   toml::table root;

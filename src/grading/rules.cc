@@ -8,32 +8,13 @@
 
 #include <toml++/toml.h>
 
+#include "base/problems.h"
+
 namespace quanzu::grading {
 namespace {
 
 // Collects problems with their lines; the file is refused if there is any.
-class Problems {
- public:
-  explicit Problems(const std::string& name) : name_(name) {}
-  void add(int line, const std::string& message) {
-    FieldError e{name_ + ":" + std::to_string(line), message};
-    errors_.push_back(std::move(e));
-  }
-  void add(const toml::node& node, const std::string& message) {
-    add(static_cast<int>(node.source().begin.line), message);
-  }
-  bool empty() const { return errors_.empty(); }
-  size_t count() const { return errors_.size(); }
-  Error error() const {
-    std::string message;
-    for (const auto& e : errors_) message += (message.empty() ? "" : "\n") + e.field + ": " + e.message;
-    return Error{Code::kInvalid, message, errors_};
-  }
-
- private:
-  std::string name_;
-  std::vector<FieldError> errors_;
-};
+using Problems = LineProblems;
 
 template <typename E>
 EnumMask bit(E v) {
