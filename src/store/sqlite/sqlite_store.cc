@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "store/sqlite/schema.h"
 
@@ -74,7 +77,16 @@ tl::unexpected<Error> sql_error(const Db& db, const char* what) {
   return fail(Code::kUnavailable, std::string("sqlite ") + what + ": " + db.error());
 }
 
+// SQLite counts every allocation under one process-wide mutex unless told not to, and
+// nothing here reads those counts. It can be told only before it initialises, hence first
+// thing, once; later calls (SQLite already in use) change nothing.
+void skip_memory_statistics() {
+  static std::once_flag once;
+  std::call_once(once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 Result<Db> open_connection(const std::string& path, bool read_only) {
+  skip_memory_statistics();
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_NOMUTEX |
               (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -107,11 +119,94 @@ struct SqliteStore::Job {
   size_t rows() const { return is_ingest() ? std::max<size_t>(batch.size(), 1) * 2 : 2; }
 };
 
+// Copies the WAL back into the database file on its own thread and connection. Left to
+// SQLite, this runs inside the COMMIT that crosses the WAL's size threshold, on the writer,
+// and every write queued behind that commit waits for it.
+class Checkpointer {
+ public:
+  explicit Checkpointer(Db db) : db_(std::move(db)), thread_([this] { run(); }) {}
+  ~Checkpointer() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  // The WAL has grown past the threshold; safe from any thread, never blocks for long.
+  void request() {
+    {
+      std::lock_guard lock(mu_);
+      due_ = true;
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return due_ || stopping_; });
+        if (stopping_) return;
+        due_ = false;
+      }
+      // PASSIVE, as SQLite's own automatic checkpoint: copies what no reader still needs
+      // and never blocks the writer. A failure (busy) is retried at the next request.
+      (void)sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                      nullptr);
+    }
+  }
+
+  Db db_;
+  std::mutex mu_;  // guards due_, stopping_
+  std::condition_variable cv_;
+  bool due_ = false;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the fields above exist
+};
+
+// WAL size, in pages, at which the checkpointer is asked to run (SQLite's default for its
+// automatic checkpoint), and the size at which the writer runs one itself, should the
+// checkpointer fall far behind, so the WAL cannot grow without bound.
+constexpr int kCheckpointPages = 1000;
+constexpr int kWriterCheckpointPages = 20000;
+
 // The writing connection and its statements; touched only by the writer thread.
 struct SqliteStore::Writer {
   Db db;
   Stmt insert_instruction, find_instruction, insert_case, insert_event, insert_change,
       select_case, update_case, max_event_seq, insert_link, insert_outbox, outbox_ok, outbox_retry;
+  // Transaction control, prepared once: sqlite3_exec would compile the text on every job.
+  Stmt begin, commit, rollback, savepoint, release, rollback_to;
+  std::unique_ptr<Checkpointer> checkpointer;  // absent: SQLite checkpoints on commit
+
+  // Runs a statement without results and leaves it reset.
+  static Result<bool> run(Stmt& s) {
+    auto r = s.reset().run();
+    s.reset();
+    return r;
+  }
+
+  // Replaces SQLite's automatic checkpoint with the checkpointer, on `connection`.
+  void checkpoint_elsewhere(Db connection) {
+    checkpointer = std::make_unique<Checkpointer>(std::move(connection));
+    sqlite3_wal_hook(
+        db.get(),
+        [](void* self, sqlite3* handle, const char* name, int pages) {
+          if (pages >= kWriterCheckpointPages) {
+            (void)sqlite3_wal_checkpoint_v2(handle, name, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                            nullptr);
+          } else if (pages >= kCheckpointPages) {
+            static_cast<Writer*>(self)->checkpointer->request();
+          }
+          return SQLITE_OK;
+        },
+        this);
+  }
 
   Result<bool> prepare() {
     auto prep = [&](Stmt& s, const std::string& sql) {
@@ -119,6 +214,9 @@ struct SqliteStore::Writer {
       return s.ok();
     };
     bool ok =
+        prep(begin, "BEGIN IMMEDIATE") && prep(commit, "COMMIT") && prep(rollback, "ROLLBACK") &&
+        prep(savepoint, "SAVEPOINT job") && prep(release, "RELEASE job") &&
+        prep(rollback_to, "ROLLBACK TO job") &&
         prep(insert_instruction,
              "INSERT INTO instructions(id, case_id, received_at, raw) VALUES (?,?,?,?) "
              "ON CONFLICT(id) DO NOTHING") &&
@@ -354,10 +452,18 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const Options& options) {
     return tl::unexpected(r.error());
   }
   (void)db->exec("PRAGMA foreign_keys=ON");
+  // Each write runs in a savepoint, whose undo journal would otherwise spill to a temp file
+  // past 64 KiB: thousands of pwrite calls per second. It is needed only until the commit.
+  (void)db->exec("PRAGMA temp_store=MEMORY");
   if (auto r = migrate(*db); !r) return tl::unexpected(r.error());
   store->writer_ = std::make_unique<Writer>();
   store->writer_->db = std::move(*db);
   if (auto r = store->writer_->prepare(); !r) return tl::unexpected(r.error());
+  if (auto checkpointing = open_connection(options.path, false)) {
+    (void)checkpointing->exec(options.durable ? "PRAGMA synchronous=FULL"
+                                              : "PRAGMA synchronous=NORMAL");
+    store->writer_->checkpoint_elsewhere(std::move(*checkpointing));
+  }  // else SQLite keeps checkpointing inside the writer's commits
   store->thread_ = std::thread([s = store.get()] { s->write_loop(); });
   return store;
 }
@@ -432,11 +538,11 @@ void SqliteStore::write_loop() {
     std::vector<Result<bool>> booked(group.size(), true);
     std::vector<Change> changes;
     std::int64_t rows_written = 0;
-    Result<bool> tx = w.db.exec("BEGIN IMMEDIATE");
+    Result<bool> tx = Writer::run(w.begin);
     for (size_t i = 0; tx && i < group.size(); ++i) {
       Job& job = group[i];
       const size_t changes_before = changes.size();
-      if (auto r = w.db.exec("SAVEPOINT job"); !r) {
+      if (auto r = Writer::run(w.savepoint); !r) {
         tx = r;
         break;
       }
@@ -455,15 +561,16 @@ void SqliteStore::write_loop() {
       }
       if (ok) {
         rows_written += static_cast<std::int64_t>(changes.size() - changes_before);
-        tx = w.db.exec("RELEASE job");
+        tx = Writer::run(w.release);
       } else {
         changes.resize(changes_before);
-        tx = w.db.exec("ROLLBACK TO job; RELEASE job");
+        tx = Writer::run(w.rollback_to);
+        if (tx) tx = Writer::run(w.release);
       }
     }
-    if (tx) tx = w.db.exec("COMMIT");
+    if (tx) tx = Writer::run(w.commit);
     if (!tx) {
-      (void)w.db.exec("ROLLBACK");
+      (void)Writer::run(w.rollback);
       Error error{Code::kUnavailable, "store write failed: " + tx.error().message, {}};
       for (auto& r : ingested) r = tl::unexpected(error);
       for (auto& r : updated) r = tl::unexpected(error);
