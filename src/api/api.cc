@@ -284,9 +284,12 @@ void Api::ingest(Request& request, std::shared_ptr<Exchange> exchange) {
   };
   if (valid.empty()) return finish(std::vector<store::IngestOutcome>{});
   ++metrics_.ingest_in_flight;
-  service_.ingest(std::move(valid), [this, finish](Result<std::vector<store::IngestOutcome>> r) {
+  // The store answers on its writer thread, which every write waits for: the answer's JSON
+  // is built on the connection's thread instead.
+  service_.ingest(std::move(valid), [this, finish, exchange](
+                                        Result<std::vector<store::IngestOutcome>> r) {
     --metrics_.ingest_in_flight;
-    finish(r);
+    exchange->post([finish, r = std::move(r)] { finish(r); });
   });
 }
 
