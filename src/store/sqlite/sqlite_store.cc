@@ -541,41 +541,67 @@ void SqliteStore::write_loop() {
       metrics_.queue_depth = static_cast<std::int64_t>(queue_.size());
     }
 
-    std::vector<Result<std::vector<IngestOutcome>>> ingested(group.size(),
-                                                             std::vector<IngestOutcome>{});
-    std::vector<Result<Case>> updated(group.size(), Case{});
-    std::vector<Result<bool>> booked(group.size(), true);
+    std::vector<Result<std::vector<IngestOutcome>>> ingested(group.size());
+    std::vector<Result<Case>> updated(group.size());
+    std::vector<Result<bool>> booked(group.size());
     std::vector<Change> changes;
     std::int64_t rows_written = 0;
-    Result<bool> tx = Writer::run(w.begin);
-    for (size_t i = 0; tx && i < group.size(); ++i) {
-      Job& job = group[i];
-      const size_t changes_before = changes.size();
-      if (auto r = Writer::run(w.savepoint); !r) {
-        tx = r;
-        break;
-      }
-      bool ok;
-      if (job.is_ingest()) {
-        ingested[i] = w.ingest(job.batch, changes);
-        ok = ingested[i].has_value();
-      } else if (job.is_outbox()) {
-        booked[i] = job.outbox_error.empty()
-                        ? w.outbox_ok.reset().bind(1, job.outbox_at).bind(2, job.outbox_id).run()
-                        : w.outbox_retry.reset().bind(1, job.outbox_at).bind(2, job.outbox_error).bind(3, job.outbox_id).run();
-        ok = booked[i].has_value();
-      } else {
-        updated[i] = w.update(job.case_id, job.mutate, changes);
-        ok = updated[i].has_value();
-      }
-      if (ok) {
-        rows_written += static_cast<std::int64_t>(changes.size() - changes_before);
-        tx = Writer::run(w.release);
-      } else {
+    Result<bool> tx = true;
+    // A savepoint per job would make any failure undo that job's rows alone, but costs a
+    // journal copy of every page a job touches. So the group runs without them first: most
+    // jobs succeed, and one that fails having written nothing (a refused transition, a
+    // duplicate) leaves nothing to undo. Only a job that fails after writing part of its
+    // rows sends the whole group round again, with savepoints.
+    for (const bool savepoints : {false, true}) {
+      std::fill(ingested.begin(), ingested.end(), std::vector<IngestOutcome>{});
+      std::fill(updated.begin(), updated.end(), Case{});
+      std::fill(booked.begin(), booked.end(), true);
+      changes.clear();
+      rows_written = 0;
+      bool partial = false;
+      tx = Writer::run(w.begin);
+      for (size_t i = 0; tx && i < group.size(); ++i) {
+        Job& job = group[i];
+        const size_t changes_before = changes.size();
+        const std::int64_t written_before = sqlite3_total_changes64(w.db.get());
+        if (savepoints) {
+          if (auto r = Writer::run(w.savepoint); !r) {
+            tx = r;
+            break;
+          }
+        }
+        bool ok;
+        if (job.is_ingest()) {
+          ingested[i] = w.ingest(job.batch, changes);
+          ok = ingested[i].has_value();
+        } else if (job.is_outbox()) {
+          booked[i] = job.outbox_error.empty()
+                          ? w.outbox_ok.reset().bind(1, job.outbox_at).bind(2, job.outbox_id).run()
+                          : w.outbox_retry.reset().bind(1, job.outbox_at).bind(2, job.outbox_error).bind(3, job.outbox_id).run();
+          ok = booked[i].has_value();
+        } else {
+          updated[i] = w.update(job.case_id, job.mutate, changes);
+          ok = updated[i].has_value();
+        }
+        if (ok) {
+          rows_written += static_cast<std::int64_t>(changes.size() - changes_before);
+          if (savepoints) tx = Writer::run(w.release);
+          continue;
+        }
         changes.resize(changes_before);
-        tx = Writer::run(w.rollback_to);
-        if (tx) tx = Writer::run(w.release);
+        if (savepoints) {
+          tx = Writer::run(w.rollback_to);
+          if (tx) tx = Writer::run(w.release);
+        } else if (sqlite3_get_autocommit(w.db.get())) {
+          // Some errors make SQLite roll the whole transaction back by itself.
+          tx = fail(Code::kUnavailable, "sqlite rolled the transaction back");
+        } else if (sqlite3_total_changes64(w.db.get()) != written_before) {
+          partial = true;
+          break;
+        }
       }
+      if (!partial) break;
+      (void)Writer::run(w.rollback);
     }
     if (tx) tx = Writer::run(w.commit);
     if (!tx) {
