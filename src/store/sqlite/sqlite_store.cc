@@ -642,9 +642,12 @@ Result<std::optional<Case>> SqliteStore::get(std::string_view case_id) {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
   const Db& db = lease.db();
-  Stmt s(db.get(), std::string("SELECT ") + kCaseColumns +
-                       ", i.raw FROM cases c JOIN instructions i ON i.id = c.instruction_id "
-                       "WHERE c.id = ?");
+  static const std::string kCaseSql = std::string("SELECT ") + kCaseColumns +
+                                      ", i.raw FROM cases c JOIN instructions i ON i.id = "
+                                      "c.instruction_id WHERE c.id = ?";
+  static const std::string kTimelineSql =
+      "SELECT seq, at, kind, actor, data FROM timeline WHERE case_id = ? ORDER BY seq";
+  Stmt& s = lease.stmt(kCaseSql);
   if (!s.ok()) return sql_error(db, "prepare");
   s.bind(1, case_id);
   int rc = s.step();
@@ -652,8 +655,7 @@ Result<std::optional<Case>> SqliteStore::get(std::string_view case_id) {
   if (rc != SQLITE_ROW) return sql_error(db, "read case");
   Case c = read_case(s, 0);
   c.instruction_raw = s.text(kCaseColumnCount);
-  Stmt t(db.get(),
-         "SELECT seq, at, kind, actor, data FROM timeline WHERE case_id = ? ORDER BY seq");
+  Stmt& t = lease.stmt(kTimelineSql);
   if (!t.ok()) return sql_error(db, "prepare");
   t.bind(1, case_id);
   while ((rc = t.step()) == SQLITE_ROW) {
@@ -677,7 +679,7 @@ Result<Page> SqliteStore::list(const Filter& filter, const std::optional<Cursor>
   if (filter.until) sql += " AND c.created_at < :until";
   if (after) sql += " AND (c.created_at < :acreated OR (c.created_at = :acreated AND c.id < :aid))";
   sql += " ORDER BY c.created_at DESC, c.id DESC LIMIT :limit";
-  Stmt s(db.get(), sql);
+  Stmt& s = lease.stmt(sql);  // one per combination of filters, kept with the connection
   if (!s.ok()) return sql_error(db, "prepare");
   auto bind = [&](const char* name, auto value) { s.bind(s.index(name), value); };
   if (filter.station) bind(":station", std::string_view(*filter.station));
@@ -710,8 +712,8 @@ Result<Stats> SqliteStore::stats(const StatsFilter& filter) {
   if (filter.station) where += " AND station_code = :station";
   if (filter.since) where += " AND created_at >= :since";
   if (filter.until) where += " AND created_at < :until";
-  auto query = [&](const std::string& sql) -> Result<Stmt> {
-    Stmt s(db.get(), sql);
+  auto query = [&](const std::string& sql) -> Result<Stmt*> {
+    Stmt& s = lease.stmt(sql);
     if (!s.ok()) return sql_error(db, "prepare");
     if (filter.station) s.bind(s.index(":station"), std::string_view(*filter.station));
     if (filter.since) s.bind(s.index(":since"), *filter.since);
@@ -719,7 +721,7 @@ Result<Stats> SqliteStore::stats(const StatsFilter& filter) {
     if (int i = s.index(":offset"); i > 0) {
       s.bind(i, static_cast<std::int64_t>(filter.utc_offset_minutes) * 60);
     }
-    return s;
+    return &s;
   };
   Stats stats;
   auto group = [&](const char* column, std::map<std::string, std::int64_t>& into) -> Result<bool> {
@@ -727,7 +729,7 @@ Result<Stats> SqliteStore::stats(const StatsFilter& filter) {
                    " GROUP BY 1");
     if (!s) return tl::unexpected(s.error());
     int rc;
-    while ((rc = s->step()) == SQLITE_ROW) into[s->text(0)] = s->int64(1);
+    while ((rc = (*s)->step()) == SQLITE_ROW) into[(*s)->text(0)] = (*s)->int64(1);
     if (rc != SQLITE_DONE) return sql_error(db, "stats");
     return true;
   };
@@ -741,7 +743,7 @@ Result<Stats> SqliteStore::stats(const StatsFilter& filter) {
                    " AND outcome IS NOT NULL GROUP BY 1");
     if (!s) return tl::unexpected(s.error());
     int rc;
-    while ((rc = s->step()) == SQLITE_ROW) stats.by_outcome[s->text(0)] = s->int64(1);
+    while ((rc = (*s)->step()) == SQLITE_ROW) stats.by_outcome[(*s)->text(0)] = (*s)->int64(1);
     if (rc != SQLITE_DONE) return sql_error(db, "stats");
   }
   {
@@ -749,16 +751,18 @@ Result<Stats> SqliteStore::stats(const StatsFilter& filter) {
                    " GROUP BY 1, 2");
     if (!s) return tl::unexpected(s.error());
     int rc;
-    while ((rc = s->step()) == SQLITE_ROW) stats.level_by_day[s->text(0)][s->text(1)] = s->int64(2);
+    while ((rc = (*s)->step()) == SQLITE_ROW) {
+      stats.level_by_day[(*s)->text(0)][(*s)->text(1)] = (*s)->int64(2);
+    }
     if (rc != SQLITE_DONE) return sql_error(db, "stats");
   }
   {
     auto s = query("SELECT COUNT(DISTINCT phone), COALESCE(SUM(amount_protected), 0) FROM cases" +
                    where + " AND outcome = 'dissuaded'");
     if (!s) return tl::unexpected(s.error());
-    if (s->step() != SQLITE_ROW) return sql_error(db, "stats");
-    stats.people_dissuaded = s->int64(0);
-    stats.amount_protected = s->int64(1);
+    if ((*s)->step() != SQLITE_ROW) return sql_error(db, "stats");
+    stats.people_dissuaded = (*s)->int64(0);
+    stats.amount_protected = (*s)->int64(1);
   }
   for (const auto& [level, n] : stats.by_level) stats.cases += n;
   return stats;
@@ -768,9 +772,10 @@ Result<std::vector<Change>> SqliteStore::changes_since(std::int64_t after, size_
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
   const Db& db = lease.db();
-  Stmt s(db.get(), std::string("SELECT ch.seq, ch.at, ch.kind, ") + kCaseColumns +
-                       " FROM changes ch JOIN cases c ON c.id = ch.case_id WHERE ch.seq > ? "
-                       "ORDER BY ch.seq LIMIT ?");
+  static const std::string kSql = std::string("SELECT ch.seq, ch.at, ch.kind, ") + kCaseColumns +
+                                  " FROM changes ch JOIN cases c ON c.id = ch.case_id WHERE "
+                                  "ch.seq > ? ORDER BY ch.seq LIMIT ?";
+  Stmt& s = lease.stmt(kSql);
   if (!s.ok()) return sql_error(db, "prepare");
   s.bind(1, after).bind(2, static_cast<std::int64_t>(limit));
   std::vector<Change> out;
@@ -785,7 +790,8 @@ Result<std::vector<Change>> SqliteStore::changes_since(std::int64_t after, size_
 std::int64_t SqliteStore::last_change_seq() {
   ReadLease lease(*this);
   if (!lease.ok()) return 0;
-  Stmt s(lease.db().get(), "SELECT COALESCE(MAX(seq), 0) FROM changes");
+  static const std::string kSql = "SELECT COALESCE(MAX(seq), 0) FROM changes";
+  Stmt& s = lease.stmt(kSql);
   return s.ok() && s.step() == SQLITE_ROW ? s.int64(0) : 0;
 }
 
@@ -793,7 +799,9 @@ Result<std::optional<Millis>> SqliteStore::last_warning_for_phone(std::string_vi
                                                                   std::optional<Millis> before) {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
-  Stmt& s = lease.stmt("SELECT MAX(issued_at) FROM cases WHERE phone = ? AND created_at < ?");
+  static const std::string kSql =
+      "SELECT MAX(issued_at) FROM cases WHERE phone = ? AND created_at < ?";
+  Stmt& s = lease.stmt(kSql);
   if (!s.ok()) return sql_error(lease.db(), "prepare");
   s.bind(1, phone).bind(2, before.value_or(INT64_MAX));
   if (s.step() != SQLITE_ROW) return sql_error(lease.db(), "last warning");
@@ -806,8 +814,10 @@ Result<std::vector<Link>> SqliteStore::links(const std::vector<std::string>& key
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
   const Db& db = lease.db();
-  Stmt& s = lease.stmt("SELECT key, case_id, phone, at FROM links WHERE key = ? AND at >= ? "
-                       "ORDER BY at DESC LIMIT ?");
+  static const std::string kSql =
+      "SELECT key, case_id, phone, at FROM links WHERE key = ? AND at >= ? "
+      "ORDER BY at DESC LIMIT ?";
+  Stmt& s = lease.stmt(kSql);
   if (!s.ok()) return sql_error(db, "prepare");
   std::vector<Link> out;
   for (const auto& key : keys) {
@@ -825,7 +835,9 @@ Result<std::vector<std::string>> SqliteStore::phones_for_key(std::string_view ke
                                                             size_t limit) {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
-  Stmt& s = lease.stmt("SELECT DISTINCT phone FROM links WHERE key = ? AND at >= ? LIMIT ?");
+  static const std::string kSql =
+      "SELECT DISTINCT phone FROM links WHERE key = ? AND at >= ? LIMIT ?";
+  Stmt& s = lease.stmt(kSql);
   if (!s.ok()) return sql_error(lease.db(), "prepare");
   s.bind(1, key).bind(2, since).bind(3, static_cast<std::int64_t>(limit));
   std::vector<std::string> out;
@@ -838,7 +850,8 @@ Result<std::vector<std::string>> SqliteStore::phones_for_key(std::string_view ke
 Result<std::vector<std::string>> SqliteStore::link_keys_of(std::string_view case_id) {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
-  Stmt s(lease.db().get(), "SELECT key FROM links WHERE case_id = ? ORDER BY key");
+  static const std::string kSql = "SELECT key FROM links WHERE case_id = ? ORDER BY key";
+  Stmt& s = lease.stmt(kSql);
   if (!s.ok()) return sql_error(lease.db(), "prepare");
   s.bind(1, case_id);
   std::vector<std::string> out;
@@ -852,9 +865,10 @@ Result<std::vector<ClusterSummary>> SqliteStore::clusters(Millis since, int min_
                                                          size_t limit) {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
-  Stmt s(lease.db().get(),
-         "SELECT key, COUNT(DISTINCT phone), COUNT(*), MIN(at), MAX(at) FROM links WHERE at >= ? "
-         "GROUP BY key HAVING COUNT(DISTINCT phone) >= ? ORDER BY 2 DESC, 5 DESC LIMIT ?");
+  static const std::string kSql =
+      "SELECT key, COUNT(DISTINCT phone), COUNT(*), MIN(at), MAX(at) FROM links WHERE at >= ? "
+      "GROUP BY key HAVING COUNT(DISTINCT phone) >= ? ORDER BY 2 DESC, 5 DESC LIMIT ?";
+  Stmt& s = lease.stmt(kSql);
   if (!s.ok()) return sql_error(lease.db(), "prepare");
   s.bind(1, since).bind(2, static_cast<std::int64_t>(min_people)).bind(3, static_cast<std::int64_t>(limit));
   std::vector<ClusterSummary> out;
@@ -872,11 +886,13 @@ Result<std::vector<Case>> SqliteStore::cases_with_instructions(Millis since, Mil
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
   const Db& db = lease.db();
-  Stmt s(db.get(), std::string("SELECT ") + kCaseColumns +
-                       ", i.raw FROM cases c JOIN instructions i ON i.id = c.instruction_id "
-                       "WHERE c.created_at >= :since AND c.created_at < :until AND "
-                       "(c.created_at > :acreated OR (c.created_at = :acreated AND c.id > :aid)) "
-                       "ORDER BY c.created_at, c.id LIMIT :limit");
+  static const std::string kSql =
+      std::string("SELECT ") + kCaseColumns +
+      ", i.raw FROM cases c JOIN instructions i ON i.id = c.instruction_id "
+      "WHERE c.created_at >= :since AND c.created_at < :until AND "
+      "(c.created_at > :acreated OR (c.created_at = :acreated AND c.id > :aid)) "
+      "ORDER BY c.created_at, c.id LIMIT :limit";
+  Stmt& s = lease.stmt(kSql);
   if (!s.ok()) return sql_error(db, "prepare");
   s.bind(s.index(":since"), since).bind(s.index(":until"), until);
   s.bind(s.index(":acreated"), after ? after->created_at : INT64_MIN);
@@ -895,9 +911,10 @@ Result<std::vector<Case>> SqliteStore::cases_with_instructions(Millis since, Mil
 Result<std::vector<OutboxEntry>> SqliteStore::due_outbox(Millis now, size_t limit) {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
-  Stmt s(lease.db().get(),
-         "SELECT id, case_id, channel, payload, attempts, created_at FROM outbox "
-         "WHERE delivered_at IS NULL AND next_at <= ? ORDER BY next_at, id LIMIT ?");
+  static const std::string kSql =
+      "SELECT id, case_id, channel, payload, attempts, created_at FROM outbox "
+      "WHERE delivered_at IS NULL AND next_at <= ? ORDER BY next_at, id LIMIT ?";
+  Stmt& s = lease.stmt(kSql);
   if (!s.ok()) return sql_error(lease.db(), "prepare");
   s.bind(1, now).bind(2, static_cast<std::int64_t>(limit));
   std::vector<OutboxEntry> out;
@@ -929,7 +946,8 @@ void SqliteStore::outbox_failed(std::int64_t id, Millis next_at, std::string err
 Result<std::int64_t> SqliteStore::outbox_backlog() {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
-  Stmt s(lease.db().get(), "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL");
+  static const std::string kSql = "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL";
+  Stmt& s = lease.stmt(kSql);
   if (!s.ok() || s.step() != SQLITE_ROW) return sql_error(lease.db(), "outbox backlog");
   return s.int64(0);
 }
