@@ -169,9 +169,12 @@ class Checkpointer {
   std::thread thread_;  // last: starts once the fields above exist
 };
 
-// WAL size, in pages, at which the checkpointer is asked to run (SQLite's default for its
-// automatic checkpoint), and the size at which the writer runs one itself, should the
-// checkpointer fall far behind, so the WAL cannot grow without bound.
+// The checkpointer is asked to run each time the WAL has grown by kCheckpointPages (SQLite's
+// default for its automatic checkpoint). It runs beside the writer, so it rarely copies the
+// whole WAL and the WAL seldom starts over; counting from the size at the last request (not
+// the whole WAL) keeps it from running again after every commit. At kWriterCheckpointPages
+// the writer runs one itself, between two commits: that one completes, and the WAL starts
+// over at the next write.
 constexpr int kCheckpointPages = 1000;
 constexpr int kWriterCheckpointPages = 20000;
 
@@ -183,6 +186,7 @@ struct SqliteStore::Writer {
   // Transaction control, prepared once: sqlite3_exec would compile the text on every job.
   Stmt begin, commit, rollback, savepoint, release, rollback_to;
   std::unique_ptr<Checkpointer> checkpointer;  // absent: SQLite checkpoints on commit
+  int wal_pages_at_request = 0;                // WAL size when the checkpointer was last asked
 
   // Runs a statement without results and leaves it reset.
   static Result<bool> run(Stmt& s) {
@@ -197,11 +201,14 @@ struct SqliteStore::Writer {
     sqlite3_wal_hook(
         db.get(),
         [](void* self, sqlite3* handle, const char* name, int pages) {
+          Writer& w = *static_cast<Writer*>(self);
+          if (pages < w.wal_pages_at_request) w.wal_pages_at_request = 0;  // started over
           if (pages >= kWriterCheckpointPages) {
             (void)sqlite3_wal_checkpoint_v2(handle, name, SQLITE_CHECKPOINT_PASSIVE, nullptr,
                                             nullptr);
-          } else if (pages >= kCheckpointPages) {
-            static_cast<Writer*>(self)->checkpointer->request();
+          } else if (pages - w.wal_pages_at_request >= kCheckpointPages) {
+            w.wal_pages_at_request = pages;
+            w.checkpointer->request();
           }
           return SQLITE_OK;
         },
