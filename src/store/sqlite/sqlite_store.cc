@@ -465,9 +465,6 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const Options& options) {
   // Room for the pages a large group dirties (64 MiB; SQLite's default is 2 MiB): a smaller
   // cache spills dirty pages to the WAL before the commit, which then writes many again.
   (void)db->exec("PRAGMA cache_size=-65536");
-  // Pages not in the cache are read through a memory map, without a read() and copy each
-  // (SQLite caps the size at its compile-time limit).
-  (void)db->exec("PRAGMA mmap_size=4294967296");
   if (auto r = migrate(*db); !r) return tl::unexpected(r.error());
   store->writer_ = std::make_unique<Writer>();
   store->writer_->db = std::move(*db);
@@ -494,9 +491,6 @@ Result<Db> SqliteStore::open_reader() {
   auto db = open_connection(options_.path, true);
   if (!db) return db;
   (void)db->exec("PRAGMA query_only=ON");
-  // A reader's cache is emptied whenever the writer has committed since its last read, i.e.
-  // nearly always under load: through a memory map, pages not in the WAL cost no read().
-  (void)db->exec("PRAGMA mmap_size=4294967296");
   return db;
 }
 
