@@ -202,11 +202,13 @@ void Api::ingest(Request& request, std::shared_ptr<Exchange> exchange) {
       answer(*exchange, std::move(r));
       return;
     }
-    json::array results;
+    // One arena for the whole answer (a node per item and field), freed at once.
+    json::monotonic_resource resource;
+    json::array results(&resource);
     results.reserve(items->size());
     size_t next = 0;
     for (const auto& item : *items) {
-      json::object o{{"id", item.id}};
+      json::object o({{"id", item.id}}, &resource);
       if (item.instruction) {
         const auto& outcome = (*stored)[next++];
         o["status"] = outcome.created ? "created" : "duplicate";
@@ -222,13 +224,18 @@ void Api::ingest(Request& request, std::shared_ptr<Exchange> exchange) {
       results.push_back(std::move(o));
     }
     metrics_.ingest_latency.record(seconds_since(start));
-    answer(*exchange, json_response(200, json::object{{"results", std::move(results)}}));
+    json::object body(&resource);
+    body["results"] = std::move(results);
+    answer(*exchange, json_response(200, body));
   };
   if (valid.empty()) return finish(std::vector<store::IngestOutcome>{});
   ++metrics_.ingest_in_flight;
-  service_.ingest(std::move(valid), [this, finish](Result<std::vector<store::IngestOutcome>> r) {
+  // The store answers on its writer thread, which every write waits for: the answer's JSON
+  // is built on the connection's thread instead.
+  service_.ingest(std::move(valid), [this, finish, exchange](
+                                        Result<std::vector<store::IngestOutcome>> r) {
     --metrics_.ingest_in_flight;
-    finish(r);
+    exchange->post([finish, r = std::move(r)] { finish(r); });
   });
 }
 

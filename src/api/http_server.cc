@@ -59,6 +59,7 @@ class SessionExchange final : public Exchange {
   void respond(Response response) override;
   std::shared_ptr<EventSink> open_stream(Response head) override;
   const std::string& remote_address() const override;
+  void post(std::function<void()> work) override;
 
  private:
   std::shared_ptr<Session> session_;
@@ -85,9 +86,16 @@ class Session : public std::enable_shared_from_this<Session>, public EventSink {
 
   const std::string& remote() const { return remote_; }
 
+  // Inline when called on the connection's strand (an answer made there), else queued to it.
   void respond(Response r) {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this(), r = std::move(r)]() mutable {
+      self->write(std::move(r));
+    });
+  }
+
+  void post(std::function<void()> work) {
     net::post(stream_.get_executor(),
-              [self = shared_from_this(), r = std::move(r)]() mutable { self->write(std::move(r)); });
+              [self = shared_from_this(), work = std::move(work)] { work(); });
   }
 
   void open_stream(Response head) {
@@ -303,6 +311,8 @@ std::shared_ptr<EventSink> SessionExchange::open_stream(Response head) {
 }
 
 const std::string& SessionExchange::remote_address() const { return session_->remote(); }
+
+void SessionExchange::post(std::function<void()> work) { session_->post(std::move(work)); }
 
 }  // namespace
 

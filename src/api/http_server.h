@@ -46,6 +46,9 @@ class Exchange {
   // stream.
   virtual std::shared_ptr<EventSink> open_stream(Response head) = 0;
   virtual const std::string& remote_address() const = 0;
+  // Runs `work` soon on the server thread that serves this request's connection, so that
+  // an answer completed on another thread (the store's writer) is built there, not on it.
+  virtual void post(std::function<void()> work) = 0;
 };
 
 using Router = std::function<void(Request&& request, std::shared_ptr<Exchange> exchange)>;

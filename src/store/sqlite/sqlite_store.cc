@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "store/sqlite/schema.h"
 
@@ -109,7 +112,16 @@ tl::unexpected<Error> sql_error(const Db& db, const char* what) {
   return fail(Code::kUnavailable, std::string("sqlite ") + what + ": " + db.error());
 }
 
+// SQLite counts every allocation under one process-wide mutex unless told not to, and
+// nothing here reads those counts. It can be told only before it initialises, hence first
+// thing, once; later calls (SQLite already in use) change nothing.
+void skip_memory_statistics() {
+  static std::once_flag once;
+  std::call_once(once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 Result<Db> open_connection(const std::string& path, bool read_only) {
+  skip_memory_statistics();
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_NOMUTEX |
               (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
@@ -147,6 +159,65 @@ struct SqliteStore::Job {
   size_t rows() const { return is_ingest() ? std::max<size_t>(batch.size(), 1) * 2 : 2; }
 };
 
+// Copies the WAL back into the database file on its own thread and connection. Left to
+// SQLite, this runs inside the COMMIT that crosses the WAL's size threshold, on the writer,
+// and every write queued behind that commit waits for it.
+class Checkpointer {
+ public:
+  explicit Checkpointer(Db db) : db_(std::move(db)), thread_([this] { run(); }) {}
+  ~Checkpointer() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  // The WAL has grown past the threshold; safe from any thread, never blocks for long.
+  void request() {
+    {
+      std::lock_guard lock(mu_);
+      due_ = true;
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return due_ || stopping_; });
+        if (stopping_) return;
+        due_ = false;
+      }
+      // PASSIVE, as SQLite's own automatic checkpoint: copies what no reader still needs
+      // and never blocks the writer. A failure (busy) is retried at the next request.
+      (void)sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                      nullptr);
+    }
+  }
+
+  Db db_;
+  std::mutex mu_;  // guards due_, stopping_
+  std::condition_variable cv_;
+  bool due_ = false;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the fields above exist
+};
+
+// The checkpointer is asked to run each time the WAL has grown by kCheckpointPages (SQLite's
+// default for its automatic checkpoint). It runs beside the writer, so it rarely copies the
+// whole WAL and the WAL seldom starts over; counting from the size at the last request (not
+// the whole WAL) keeps it from running again after every commit. At kWriterCheckpointPages
+// the writer runs one itself, between two commits: that one completes, and the WAL starts
+// over at the next write.
+constexpr int kCheckpointPages = 1000;
+constexpr int kWriterCheckpointPages = 20000;
+
 // The writing connection and its statements; touched only by the writer thread.
 struct SqliteStore::Writer {
   Db db;
@@ -154,6 +225,37 @@ struct SqliteStore::Writer {
       select_case, update_case, max_event_seq, insert_link, insert_outbox, outbox_ok, outbox_retry,
       delete_stop_payments, insert_stop_payment, claim_responder, release_responder,
       select_responder, insert_responder, update_responder;
+  // Transaction control, prepared once: sqlite3_exec would compile the text on every job.
+  Stmt begin, commit, rollback, savepoint, release, rollback_to;
+  std::unique_ptr<Checkpointer> checkpointer;  // absent: SQLite checkpoints on commit
+  int wal_pages_at_request = 0;                // WAL size when the checkpointer was last asked
+
+  // Runs a statement without results and leaves it reset.
+  static Result<bool> run(Stmt& s) {
+    auto r = s.reset().run();
+    s.reset();
+    return r;
+  }
+
+  // Replaces SQLite's automatic checkpoint with the checkpointer, on `connection`.
+  void checkpoint_elsewhere(Db connection) {
+    checkpointer = std::make_unique<Checkpointer>(std::move(connection));
+    sqlite3_wal_hook(
+        db.get(),
+        [](void* self, sqlite3* handle, const char* name, int pages) {
+          Writer& w = *static_cast<Writer*>(self);
+          if (pages < w.wal_pages_at_request) w.wal_pages_at_request = 0;  // started over
+          if (pages >= kWriterCheckpointPages) {
+            (void)sqlite3_wal_checkpoint_v2(handle, name, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                            nullptr);
+          } else if (pages - w.wal_pages_at_request >= kCheckpointPages) {
+            w.wal_pages_at_request = pages;
+            w.checkpointer->request();
+          }
+          return SQLITE_OK;
+        },
+        this);
+  }
 
   Result<bool> prepare() {
     auto prep = [&](Stmt& s, const std::string& sql) {
@@ -161,6 +263,9 @@ struct SqliteStore::Writer {
       return s.ok();
     };
     bool ok =
+        prep(begin, "BEGIN IMMEDIATE") && prep(commit, "COMMIT") && prep(rollback, "ROLLBACK") &&
+        prep(savepoint, "SAVEPOINT job") && prep(release, "RELEASE job") &&
+        prep(rollback_to, "ROLLBACK TO job") &&
         prep(insert_instruction,
              "INSERT INTO instructions(id, case_id, received_at, raw) VALUES (?,?,?,?) "
              "ON CONFLICT(id) DO NOTHING") &&
@@ -509,10 +614,21 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const Options& options) {
     return tl::unexpected(r.error());
   }
   (void)db->exec("PRAGMA foreign_keys=ON");
+  // Each write runs in a savepoint, whose undo journal would otherwise spill to a temp file
+  // past 64 KiB: thousands of pwrite calls per second. It is needed only until the commit.
+  (void)db->exec("PRAGMA temp_store=MEMORY");
+  // Room for the pages a large group dirties (64 MiB; SQLite's default is 2 MiB): a smaller
+  // cache spills dirty pages to the WAL before the commit, which then writes many again.
+  (void)db->exec("PRAGMA cache_size=-65536");
   if (auto r = migrate(*db); !r) return tl::unexpected(r.error());
   store->writer_ = std::make_unique<Writer>();
   store->writer_->db = std::move(*db);
   if (auto r = store->writer_->prepare(); !r) return tl::unexpected(r.error());
+  if (auto checkpointing = open_connection(options.path, false)) {
+    (void)checkpointing->exec(options.durable ? "PRAGMA synchronous=FULL"
+                                              : "PRAGMA synchronous=NORMAL");
+    store->writer_->checkpoint_elsewhere(std::move(*checkpointing));
+  }  // else SQLite keeps checkpointing inside the writer's commits
   store->thread_ = std::thread([s = store.get()] { s->write_loop(); });
   return store;
 }
@@ -581,48 +697,76 @@ void SqliteStore::write_loop() {
       metrics_.queue_depth = static_cast<std::int64_t>(queue_.size());
     }
 
-    std::vector<Result<std::vector<IngestOutcome>>> ingested(group.size(),
-                                                             std::vector<IngestOutcome>{});
-    std::vector<Result<Case>> updated(group.size(), Case{});
-    std::vector<Result<bool>> booked(group.size(), true);
-    std::vector<Result<Responder>> registered(group.size(), Responder{});
+    std::vector<Result<std::vector<IngestOutcome>>> ingested(group.size());
+    std::vector<Result<Case>> updated(group.size());
+    std::vector<Result<bool>> booked(group.size());
+    std::vector<Result<Responder>> registered(group.size());
     std::vector<Change> changes;
     std::int64_t rows_written = 0;
-    Result<bool> tx = w.db.exec("BEGIN IMMEDIATE");
-    for (size_t i = 0; tx && i < group.size(); ++i) {
-      Job& job = group[i];
-      const size_t changes_before = changes.size();
-      if (auto r = w.db.exec("SAVEPOINT job"); !r) {
-        tx = r;
-        break;
-      }
-      bool ok;
-      if (job.is_ingest()) {
-        ingested[i] = w.ingest(job.batch, changes);
-        ok = ingested[i].has_value();
-      } else if (job.is_responder()) {
-        registered[i] = w.put_responder(job.responder_id, job.responder_mutate);
-        ok = registered[i].has_value();
-      } else if (job.is_outbox()) {
-        booked[i] = job.outbox_error.empty()
-                        ? w.outbox_ok.reset().bind(1, job.outbox_at).bind(2, job.outbox_id).run()
-                        : w.outbox_retry.reset().bind(1, job.outbox_at).bind(2, job.outbox_error).bind(3, job.outbox_id).run();
-        ok = booked[i].has_value();
-      } else {
-        updated[i] = w.update(job.case_id, job.mutate, changes);
-        ok = updated[i].has_value();
-      }
-      if (ok) {
-        rows_written += static_cast<std::int64_t>(changes.size() - changes_before);
-        tx = w.db.exec("RELEASE job");
-      } else {
+    Result<bool> tx = true;
+    // A savepoint per job would make any failure undo that job's rows alone, but costs a
+    // journal copy of every page a job touches. So the group runs without them first: most
+    // jobs succeed, and one that fails having written nothing (a refused transition, a
+    // duplicate) leaves nothing to undo. Only a job that fails after writing part of its
+    // rows sends the whole group round again, with savepoints.
+    for (const bool savepoints : {false, true}) {
+      std::fill(ingested.begin(), ingested.end(), std::vector<IngestOutcome>{});
+      std::fill(updated.begin(), updated.end(), Case{});
+      std::fill(booked.begin(), booked.end(), true);
+      std::fill(registered.begin(), registered.end(), Responder{});
+      changes.clear();
+      rows_written = 0;
+      bool partial = false;
+      tx = Writer::run(w.begin);
+      for (size_t i = 0; tx && i < group.size(); ++i) {
+        Job& job = group[i];
+        const size_t changes_before = changes.size();
+        const std::int64_t written_before = sqlite3_total_changes64(w.db.get());
+        if (savepoints) {
+          if (auto r = Writer::run(w.savepoint); !r) {
+            tx = r;
+            break;
+          }
+        }
+        bool ok;
+        if (job.is_ingest()) {
+          ingested[i] = w.ingest(job.batch, changes);
+          ok = ingested[i].has_value();
+        } else if (job.is_responder()) {
+          registered[i] = w.put_responder(job.responder_id, job.responder_mutate);
+          ok = registered[i].has_value();
+        } else if (job.is_outbox()) {
+          booked[i] = job.outbox_error.empty()
+                          ? w.outbox_ok.reset().bind(1, job.outbox_at).bind(2, job.outbox_id).run()
+                          : w.outbox_retry.reset().bind(1, job.outbox_at).bind(2, job.outbox_error).bind(3, job.outbox_id).run();
+          ok = booked[i].has_value();
+        } else {
+          updated[i] = w.update(job.case_id, job.mutate, changes);
+          ok = updated[i].has_value();
+        }
+        if (ok) {
+          rows_written += static_cast<std::int64_t>(changes.size() - changes_before);
+          if (savepoints) tx = Writer::run(w.release);
+          continue;
+        }
         changes.resize(changes_before);
-        tx = w.db.exec("ROLLBACK TO job; RELEASE job");
+        if (savepoints) {
+          tx = Writer::run(w.rollback_to);
+          if (tx) tx = Writer::run(w.release);
+        } else if (sqlite3_get_autocommit(w.db.get())) {
+          // Some errors make SQLite roll the whole transaction back by itself.
+          tx = fail(Code::kUnavailable, "sqlite rolled the transaction back");
+        } else if (sqlite3_total_changes64(w.db.get()) != written_before) {
+          partial = true;
+          break;
+        }
       }
+      if (!partial) break;
+      (void)Writer::run(w.rollback);
     }
-    if (tx) tx = w.db.exec("COMMIT");
+    if (tx) tx = Writer::run(w.commit);
     if (!tx) {
-      (void)w.db.exec("ROLLBACK");
+      (void)Writer::run(w.rollback);
       Error error{Code::kUnavailable, "store write failed: " + tx.error().message, {}};
       for (auto& r : ingested) r = tl::unexpected(error);
       for (auto& r : updated) r = tl::unexpected(error);
@@ -661,9 +805,12 @@ Result<std::optional<Case>> SqliteStore::get(std::string_view case_id) {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
   const Db& db = lease.db();
-  Stmt s(db.get(), std::string("SELECT ") + kCaseColumns +
-                       ", i.raw FROM cases c JOIN instructions i ON i.id = c.instruction_id "
-                       "WHERE c.id = ?");
+  static const std::string kCaseSql = std::string("SELECT ") + kCaseColumns +
+                                      ", i.raw FROM cases c JOIN instructions i ON i.id = "
+                                      "c.instruction_id WHERE c.id = ?";
+  static const std::string kTimelineSql =
+      "SELECT seq, at, kind, actor, data FROM timeline WHERE case_id = ? ORDER BY seq";
+  Stmt& s = lease.stmt(kCaseSql);
   if (!s.ok()) return sql_error(db, "prepare");
   s.bind(1, case_id);
   int rc = s.step();
@@ -671,8 +818,7 @@ Result<std::optional<Case>> SqliteStore::get(std::string_view case_id) {
   if (rc != SQLITE_ROW) return sql_error(db, "read case");
   Case c = read_case(s, 0);
   c.instruction_raw = s.text(kCaseColumnCount);
-  Stmt t(db.get(),
-         "SELECT seq, at, kind, actor, data FROM timeline WHERE case_id = ? ORDER BY seq");
+  Stmt& t = lease.stmt(kTimelineSql);
   if (!t.ok()) return sql_error(db, "prepare");
   t.bind(1, case_id);
   while ((rc = t.step()) == SQLITE_ROW) {
@@ -699,7 +845,7 @@ Result<Page> SqliteStore::list(const Filter& filter, const std::optional<Cursor>
   }
   if (after) sql += " AND (c.created_at < :acreated OR (c.created_at = :acreated AND c.id < :aid))";
   sql += " ORDER BY c.created_at DESC, c.id DESC LIMIT :limit";
-  Stmt s(db.get(), sql);
+  Stmt& s = lease.stmt(sql);  // one per combination of filters, kept with the connection
   if (!s.ok()) return sql_error(db, "prepare");
   auto bind = [&](const char* name, auto value) { s.bind(s.index(name), value); };
   if (filter.station) bind(":station", std::string_view(*filter.station));
@@ -732,8 +878,8 @@ Result<Stats> SqliteStore::stats(const StatsFilter& filter) {
   if (filter.station) where += " AND station_code = :station";
   if (filter.since) where += " AND created_at >= :since";
   if (filter.until) where += " AND created_at < :until";
-  auto query = [&](const std::string& sql) -> Result<Stmt> {
-    Stmt s(db.get(), sql);
+  auto query = [&](const std::string& sql) -> Result<Stmt*> {
+    Stmt& s = lease.stmt(sql);
     if (!s.ok()) return sql_error(db, "prepare");
     if (filter.station) s.bind(s.index(":station"), std::string_view(*filter.station));
     if (filter.since) s.bind(s.index(":since"), *filter.since);
@@ -741,7 +887,7 @@ Result<Stats> SqliteStore::stats(const StatsFilter& filter) {
     if (int i = s.index(":offset"); i > 0) {
       s.bind(i, static_cast<std::int64_t>(filter.utc_offset_minutes) * 60);
     }
-    return s;
+    return &s;
   };
   Stats stats;
   auto group = [&](const char* column, std::map<std::string, std::int64_t>& into) -> Result<bool> {
@@ -749,7 +895,7 @@ Result<Stats> SqliteStore::stats(const StatsFilter& filter) {
                    " GROUP BY 1");
     if (!s) return tl::unexpected(s.error());
     int rc;
-    while ((rc = s->step()) == SQLITE_ROW) into[s->text(0)] = s->int64(1);
+    while ((rc = (*s)->step()) == SQLITE_ROW) into[(*s)->text(0)] = (*s)->int64(1);
     if (rc != SQLITE_DONE) return sql_error(db, "stats");
     return true;
   };
@@ -763,7 +909,7 @@ Result<Stats> SqliteStore::stats(const StatsFilter& filter) {
                    " AND outcome IS NOT NULL GROUP BY 1");
     if (!s) return tl::unexpected(s.error());
     int rc;
-    while ((rc = s->step()) == SQLITE_ROW) stats.by_outcome[s->text(0)] = s->int64(1);
+    while ((rc = (*s)->step()) == SQLITE_ROW) stats.by_outcome[(*s)->text(0)] = (*s)->int64(1);
     if (rc != SQLITE_DONE) return sql_error(db, "stats");
   }
   {
@@ -771,16 +917,18 @@ Result<Stats> SqliteStore::stats(const StatsFilter& filter) {
                    " GROUP BY 1, 2");
     if (!s) return tl::unexpected(s.error());
     int rc;
-    while ((rc = s->step()) == SQLITE_ROW) stats.level_by_day[s->text(0)][s->text(1)] = s->int64(2);
+    while ((rc = (*s)->step()) == SQLITE_ROW) {
+      stats.level_by_day[(*s)->text(0)][(*s)->text(1)] = (*s)->int64(2);
+    }
     if (rc != SQLITE_DONE) return sql_error(db, "stats");
   }
   {
     auto s = query("SELECT COUNT(DISTINCT phone), COALESCE(SUM(amount_protected), 0) FROM cases" +
                    where + " AND outcome = 'dissuaded'");
     if (!s) return tl::unexpected(s.error());
-    if (s->step() != SQLITE_ROW) return sql_error(db, "stats");
-    stats.people_dissuaded = s->int64(0);
-    stats.amount_protected = s->int64(1);
+    if ((*s)->step() != SQLITE_ROW) return sql_error(db, "stats");
+    stats.people_dissuaded = (*s)->int64(0);
+    stats.amount_protected = (*s)->int64(1);
   }
   for (const auto& [level, n] : stats.by_level) stats.cases += n;
   return stats;
@@ -790,9 +938,10 @@ Result<std::vector<Change>> SqliteStore::changes_since(std::int64_t after, size_
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
   const Db& db = lease.db();
-  Stmt s(db.get(), std::string("SELECT ch.seq, ch.at, ch.kind, ") + kCaseColumns +
-                       " FROM changes ch JOIN cases c ON c.id = ch.case_id WHERE ch.seq > ? "
-                       "ORDER BY ch.seq LIMIT ?");
+  static const std::string kSql = std::string("SELECT ch.seq, ch.at, ch.kind, ") + kCaseColumns +
+                                  " FROM changes ch JOIN cases c ON c.id = ch.case_id WHERE "
+                                  "ch.seq > ? ORDER BY ch.seq LIMIT ?";
+  Stmt& s = lease.stmt(kSql);
   if (!s.ok()) return sql_error(db, "prepare");
   s.bind(1, after).bind(2, static_cast<std::int64_t>(limit));
   std::vector<Change> out;
@@ -807,7 +956,8 @@ Result<std::vector<Change>> SqliteStore::changes_since(std::int64_t after, size_
 std::int64_t SqliteStore::last_change_seq() {
   ReadLease lease(*this);
   if (!lease.ok()) return 0;
-  Stmt s(lease.db().get(), "SELECT COALESCE(MAX(seq), 0) FROM changes");
+  static const std::string kSql = "SELECT COALESCE(MAX(seq), 0) FROM changes";
+  Stmt& s = lease.stmt(kSql);
   return s.ok() && s.step() == SQLITE_ROW ? s.int64(0) : 0;
 }
 
@@ -815,7 +965,9 @@ Result<std::optional<Millis>> SqliteStore::last_warning_for_phone(std::string_vi
                                                                   std::optional<Millis> before) {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
-  Stmt& s = lease.stmt("SELECT MAX(issued_at) FROM cases WHERE phone = ? AND created_at < ?");
+  static const std::string kSql =
+      "SELECT MAX(issued_at) FROM cases WHERE phone = ? AND created_at < ?";
+  Stmt& s = lease.stmt(kSql);
   if (!s.ok()) return sql_error(lease.db(), "prepare");
   s.bind(1, phone).bind(2, before.value_or(INT64_MAX));
   if (s.step() != SQLITE_ROW) return sql_error(lease.db(), "last warning");
@@ -828,8 +980,10 @@ Result<std::vector<Link>> SqliteStore::links(const std::vector<std::string>& key
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
   const Db& db = lease.db();
-  Stmt& s = lease.stmt("SELECT key, case_id, phone, at FROM links WHERE key = ? AND at >= ? "
-                       "ORDER BY at DESC LIMIT ?");
+  static const std::string kSql =
+      "SELECT key, case_id, phone, at FROM links WHERE key = ? AND at >= ? "
+      "ORDER BY at DESC LIMIT ?";
+  Stmt& s = lease.stmt(kSql);
   if (!s.ok()) return sql_error(db, "prepare");
   std::vector<Link> out;
   for (const auto& key : keys) {
@@ -847,7 +1001,9 @@ Result<std::vector<std::string>> SqliteStore::phones_for_key(std::string_view ke
                                                             size_t limit) {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
-  Stmt& s = lease.stmt("SELECT DISTINCT phone FROM links WHERE key = ? AND at >= ? LIMIT ?");
+  static const std::string kSql =
+      "SELECT DISTINCT phone FROM links WHERE key = ? AND at >= ? LIMIT ?";
+  Stmt& s = lease.stmt(kSql);
   if (!s.ok()) return sql_error(lease.db(), "prepare");
   s.bind(1, key).bind(2, since).bind(3, static_cast<std::int64_t>(limit));
   std::vector<std::string> out;
@@ -860,7 +1016,8 @@ Result<std::vector<std::string>> SqliteStore::phones_for_key(std::string_view ke
 Result<std::vector<std::string>> SqliteStore::link_keys_of(std::string_view case_id) {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
-  Stmt s(lease.db().get(), "SELECT key FROM links WHERE case_id = ? ORDER BY key");
+  static const std::string kSql = "SELECT key FROM links WHERE case_id = ? ORDER BY key";
+  Stmt& s = lease.stmt(kSql);
   if (!s.ok()) return sql_error(lease.db(), "prepare");
   s.bind(1, case_id);
   std::vector<std::string> out;
@@ -874,9 +1031,10 @@ Result<std::vector<ClusterSummary>> SqliteStore::clusters(Millis since, int min_
                                                          size_t limit) {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
-  Stmt s(lease.db().get(),
-         "SELECT key, COUNT(DISTINCT phone), COUNT(*), MIN(at), MAX(at) FROM links WHERE at >= ? "
-         "GROUP BY key HAVING COUNT(DISTINCT phone) >= ? ORDER BY 2 DESC, 5 DESC LIMIT ?");
+  static const std::string kSql =
+      "SELECT key, COUNT(DISTINCT phone), COUNT(*), MIN(at), MAX(at) FROM links WHERE at >= ? "
+      "GROUP BY key HAVING COUNT(DISTINCT phone) >= ? ORDER BY 2 DESC, 5 DESC LIMIT ?";
+  Stmt& s = lease.stmt(kSql);
   if (!s.ok()) return sql_error(lease.db(), "prepare");
   s.bind(1, since).bind(2, static_cast<std::int64_t>(min_people)).bind(3, static_cast<std::int64_t>(limit));
   std::vector<ClusterSummary> out;
@@ -894,11 +1052,13 @@ Result<std::vector<Case>> SqliteStore::cases_with_instructions(Millis since, Mil
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
   const Db& db = lease.db();
-  Stmt s(db.get(), std::string("SELECT ") + kCaseColumns +
-                       ", i.raw FROM cases c JOIN instructions i ON i.id = c.instruction_id "
-                       "WHERE c.created_at >= :since AND c.created_at < :until AND "
-                       "(c.created_at > :acreated OR (c.created_at = :acreated AND c.id > :aid)) "
-                       "ORDER BY c.created_at, c.id LIMIT :limit");
+  static const std::string kSql =
+      std::string("SELECT ") + kCaseColumns +
+      ", i.raw FROM cases c JOIN instructions i ON i.id = c.instruction_id "
+      "WHERE c.created_at >= :since AND c.created_at < :until AND "
+      "(c.created_at > :acreated OR (c.created_at = :acreated AND c.id > :aid)) "
+      "ORDER BY c.created_at, c.id LIMIT :limit";
+  Stmt& s = lease.stmt(kSql);
   if (!s.ok()) return sql_error(db, "prepare");
   s.bind(s.index(":since"), since).bind(s.index(":until"), until);
   s.bind(s.index(":acreated"), after ? after->created_at : INT64_MIN);
@@ -917,9 +1077,10 @@ Result<std::vector<Case>> SqliteStore::cases_with_instructions(Millis since, Mil
 Result<std::vector<OutboxEntry>> SqliteStore::due_outbox(Millis now, size_t limit) {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
-  Stmt s(lease.db().get(),
-         "SELECT id, case_id, channel, payload, attempts, created_at FROM outbox "
-         "WHERE delivered_at IS NULL AND next_at <= ? ORDER BY next_at, id LIMIT ?");
+  static const std::string kSql =
+      "SELECT id, case_id, channel, payload, attempts, created_at FROM outbox "
+      "WHERE delivered_at IS NULL AND next_at <= ? ORDER BY next_at, id LIMIT ?";
+  Stmt& s = lease.stmt(kSql);
   if (!s.ok()) return sql_error(lease.db(), "prepare");
   s.bind(1, now).bind(2, static_cast<std::int64_t>(limit));
   std::vector<OutboxEntry> out;
@@ -951,7 +1112,8 @@ void SqliteStore::outbox_failed(std::int64_t id, Millis next_at, std::string err
 Result<std::int64_t> SqliteStore::outbox_backlog() {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
-  Stmt s(lease.db().get(), "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL");
+  static const std::string kSql = "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL";
+  Stmt& s = lease.stmt(kSql);
   if (!s.ok() || s.step() != SQLITE_ROW) return sql_error(lease.db(), "outbox backlog");
   return s.int64(0);
 }

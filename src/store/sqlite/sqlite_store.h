@@ -1,10 +1,11 @@
 // The embedded CaseStore: one SQLite file in WAL mode.
 //
 // One writer thread owns the only writing connection. Writes queue up; the writer takes
-// everything waiting (up to a bound), runs it in one transaction (a savepoint per write, so
-// one failing write does not undo the others) and commits with synchronous=FULL: one fsync
-// for the whole group. Only then do the writes' callbacks run. Reads use a small pool of
-// read-only connections and never wait for the writer.
+// everything waiting (up to a bound), runs it in one transaction (one failing write does not
+// undo the others: a write that fails halfway sends the group round again with a savepoint
+// per write) and commits with synchronous=FULL: one fsync for the whole group. Only then do
+// the writes' callbacks run. A checkpointer thread copies the WAL back into the database.
+// Reads use a small pool of read-only connections and never wait for the writer.
 #pragma once
 
 #include <condition_variable>

@@ -2,7 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -61,6 +65,59 @@ TEST(SqliteStore, DataSurvivesReopenAndSchemaIsVersioned) {
   Stmt mode(db.get(), "PRAGMA journal_mode");
   ASSERT_EQ(mode.step(), SQLITE_ROW);
   EXPECT_EQ(mode.text(0), "wal");
+}
+
+// Writes share a transaction; one that fails after writing some of its rows (here: its
+// instruction row, then a case id already taken) must leave no trace, and the writes
+// grouped with it must be stored all the same.
+TEST(SqliteStore, AWriteFailingHalfwayUndoesOnlyItself) {
+  auto s = SqliteStore::open({temp_db_path()});
+  ASSERT_TRUE(s.has_value());
+  CaseStore& store = **s;
+  std::vector<NewCase> big;
+  for (int i = 0; i < 2000; ++i) big.push_back(testing::sample_case("B-" + std::to_string(i), 1000));
+  auto one = [](const std::string& instruction, const std::string& case_id) {
+    NewCase c = testing::sample_case(instruction, 1000);
+    c.kase.id = case_id;
+    return std::vector<NewCase>{c};
+  };
+  // Queued back to back so that the last three share a transaction, behind the big one.
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::optional<Result<std::vector<IngestOutcome>>>> results(4);
+  auto record = [&](size_t i) {
+    return [&, i](Result<std::vector<IngestOutcome>> r) {
+      std::lock_guard lock(mu);
+      results[i] = std::move(r);
+      cv.notify_all();
+    };
+  };
+  store.ingest(std::move(big), record(0));
+  store.ingest(one("I-1", "C-1"), record(1));
+  store.ingest(one("I-2", "C-1"), record(2));
+  store.ingest(one("I-3", "C-3"), record(3));
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] {
+      return std::all_of(results.begin(), results.end(), [](const auto& r) { return r.has_value(); });
+    });
+  }
+  ASSERT_TRUE(results[0]->has_value());
+  ASSERT_TRUE(results[1]->has_value());
+  EXPECT_TRUE((**results[1])[0].created);
+  EXPECT_FALSE(results[2]->has_value());
+  ASSERT_TRUE(results[3]->has_value());
+  EXPECT_TRUE((**results[3])[0].created);
+
+  auto c1 = store.get("C-1");
+  ASSERT_TRUE(c1.has_value() && c1->has_value());
+  EXPECT_EQ((*c1)->instruction_id, "I-1");
+  auto c3 = store.get("C-3");
+  ASSERT_TRUE(c3.has_value() && c3->has_value());
+  // The failed write's instruction row went with it: the instruction is new again.
+  auto retry = testing::ingest_sync(store, one("I-2", "C-2"));
+  ASSERT_TRUE(retry.has_value());
+  EXPECT_TRUE((*retry)[0].created);
 }
 
 TEST(SqliteStore, RefusesADatabaseFromANewerBinary) {
