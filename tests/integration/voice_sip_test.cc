@@ -244,6 +244,51 @@ TEST_F(VoiceSip, SippAnswersOverTcp) {
   EXPECT_EQ(sipp->wait_exit(10s), 0);
 }
 
+TEST_F(VoiceSip, PressingOneIsRecordedAsAcknowledged) {
+  const auto port = free_port(SOCK_DGRAM);
+  const auto rtp = free_port(SOCK_DGRAM);
+  auto sipp = start_sipp("uas_answer_press1.xml", port, {"-mi", "127.0.0.1", "-mp", std::to_string(rtp)});
+  Reports reports;
+  auto options = options_for(port);
+  options.ask_acknowledge = true;
+  options.acknowledge_wait = 8000ms;
+  auto channel = VoiceChannel::create(options, reports.as_sink());
+  ASSERT_TRUE(channel) << channel.error().message;
+  reports.observe(**channel);
+  ASSERT_TRUE((*channel)->deliver(robocall("C9/robocall/1")));
+  auto call = reports.wait_for_call(25s);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->result, "answered") << call->detail;
+  EXPECT_TRUE(call->acknowledged) << call->detail;
+  // Acknowledged during the prompt: the call ends with the prompt, without the wait.
+  EXPECT_LT(static_cast<double>(call->seconds), call->prompt_seconds + 2.0);
+  EXPECT_EQ((*channel)->health().acknowledged, 1);
+  EXPECT_EQ(sipp->wait_exit(10s), 0);
+  std::lock_guard lock(reports.mu);
+  ASSERT_EQ(reports.sink.size(), 1u);
+  EXPECT_EQ(std::get<1>(reports.sink[0]), "answered");  // the robocall results have no "acknowledged"
+}
+
+TEST_F(VoiceSip, WithoutAPressTheCallWaitsForItThenHangsUp) {
+  const auto port = free_port(SOCK_DGRAM);
+  const auto rtp = free_port(SOCK_DGRAM);
+  auto sipp = start_sipp("uas_answer.xml", port, {"-mi", "127.0.0.1", "-mp", std::to_string(rtp)});
+  Reports reports;
+  auto options = options_for(port);
+  options.ask_acknowledge = true;
+  options.acknowledge_wait = 2000ms;
+  auto channel = VoiceChannel::create(options, reports.as_sink());
+  ASSERT_TRUE(channel) << channel.error().message;
+  reports.observe(**channel);
+  ASSERT_TRUE((*channel)->deliver(robocall("C10/robocall/1")));
+  auto call = reports.wait_for_call(25s);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->result, "answered") << call->detail;
+  EXPECT_FALSE(call->acknowledged);
+  EXPECT_NEAR(static_cast<double>(call->seconds), call->prompt_seconds + 2.0, 1.0);
+  EXPECT_EQ(sipp->wait_exit(10s), 0);
+}
+
 struct Rejection {
   const char* code;
   const char* result;
@@ -390,6 +435,9 @@ TEST_F(VoiceSip, BaresipHearsTheWarning) {
     heard = *pcm;
   }
   ASSERT_TRUE(heard) << "baresip recorded nothing; see " << dir_;
+  RecordProperty("heard_seconds", std::to_string(heard->seconds()));
+  RecordProperty("heard_rms", std::to_string(rms(heard->samples)));
+  RecordProperty("prompt_seconds", std::to_string(call->prompt_seconds));
   EXPECT_GT(rms(heard->samples), 500) << "baresip heard silence";
   EXPECT_NEAR(heard->seconds(), call->prompt_seconds, 1.0);
 }

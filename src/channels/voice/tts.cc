@@ -59,7 +59,16 @@ Result<std::shared_ptr<const Pcm>> Prompts::speech(const std::string& text) {
   if (!pcm) return tl::unexpected(pcm.error());
   auto shared = std::make_shared<const Pcm>(std::move(*pcm));
   std::lock_guard lock(mu_);
-  return speech_.emplace(text, std::move(shared)).first->second;
+  auto [it, inserted] = speech_.emplace(text, std::move(shared));
+  if (inserted) {
+    speech_order_.push_back(text);
+    // Calls still playing an evicted prompt hold their own reference.
+    while (speech_order_.size() > max_speech_ && speech_order_.size() > 1) {
+      speech_.erase(speech_order_.front());
+      speech_order_.pop_front();
+    }
+  }
+  return speech_.at(text);
 }
 
 Result<std::shared_ptr<const Pcm>> Prompts::recording(const std::string& wav_path) {

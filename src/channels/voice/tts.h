@@ -1,10 +1,12 @@
 // Spoken warning prompts at 8 kHz: synthesized with espeak-ng (Mandarin voice
 // "cmn-latn-pinyin", which reads Chinese characters), or recorded WAV files resampled to
 // 8 kHz. Prompts is the cache the voice channel keeps: each distinct text is synthesized
-// once, each file read once, for the life of the object. Thread-safe (espeak-ng itself is
+// once (the oldest of more than max_speech texts is dropped: templates x stations can be
+// thousands, ~16 KB a second of audio each), each file read once. Thread-safe (espeak-ng itself is
 // one global engine; a process-wide mutex serialises it).
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,13 +29,16 @@ Result<Pcm> synthesize_speech(const std::string& text, const SpeechOptions& opti
 
 class Prompts {
  public:
-  explicit Prompts(SpeechOptions options = {}) : options_(std::move(options)) {}
+  explicit Prompts(SpeechOptions options = {}, size_t max_speech = 256)
+      : options_(std::move(options)), max_speech_(max_speech) {}
   Result<std::shared_ptr<const Pcm>> speech(const std::string& text);
   Result<std::shared_ptr<const Pcm>> recording(const std::string& wav_path);
 
  private:
   SpeechOptions options_;
-  std::mutex mu_;  // guards the two maps
+  size_t max_speech_;
+  std::mutex mu_;  // guards the maps and speech_order_
+  std::deque<std::string> speech_order_;  // texts in speech_, oldest first
   std::map<std::string, std::shared_ptr<const Pcm>> speech_;
   std::map<std::string, std::shared_ptr<const Pcm>> recordings_;
 };

@@ -113,6 +113,15 @@ TEST(Speech, PromptsAreCachedPerText) {
   ASSERT_TRUE(a && b);
   EXPECT_EQ(a->get(), b->get());
   EXPECT_FALSE(prompts.speech(""));
+  Prompts small(SpeechOptions{}, 1);
+  auto first = small.speech("一。");
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(small.speech("二。"));
+  auto again = small.speech("一。");  // evicted, synthesized anew
+  ASSERT_TRUE(again);
+  EXPECT_NE(first->get(), again->get());
+  // espeak-ng carries a little state between texts: the same text, nearly the same audio.
+  EXPECT_NEAR((*first)->seconds(), (*again)->seconds(), 0.1);
   EXPECT_FALSE(prompts.recording("/nonexistent/prompt.wav"));
 }
 
