@@ -293,6 +293,7 @@ struct Rejection {
   const char* code;
   const char* result;
 };
+void PrintTo(const Rejection& r, std::ostream* os) { *os << r.code << " -> " << r.result; }
 
 class VoiceSipReject : public VoiceSip, public ::testing::WithParamInterface<Rejection> {};
 
