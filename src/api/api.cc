@@ -144,6 +144,7 @@ void Api::handle(Request&& request, std::shared_ptr<Exchange> exchange) {
       r.body += "# HELP quanzu_outbox_backlog Outbound messages (SMS, robocalls, bank, hand-off) not yet delivered.\n"
                 "# TYPE quanzu_outbox_backlog gauge\nquanzu_outbox_backlog " + std::to_string(*backlog) + "\n";
     }
+    if (extra_metrics_) r.body += extra_metrics_();
     // Deadlines past due and not yet fired: near 0 while the timer worker keeps up.
     if (auto due = store_.due_cases(clock_.now() - 1000, 10000)) {
       r.body += "# HELP quanzu_deadlines_late Cases with a deadline more than 1 s past due and not yet fired.\n"

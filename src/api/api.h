@@ -45,6 +45,8 @@ class Api {
     rules_ = rules;
     save_rules_ = std::move(save);
   }
+  // More Prometheus text for /metrics (the channels' health), appended as it is.
+  void set_extra_metrics(std::function<std::string()> f) { extra_metrics_ = std::move(f); }
   // Serves the handling routes (handling_routes.cc): call tasks, door visits, responders,
   // stop-payments with their documents, the bank's signed callback (checked with
   // `bank_secret`; refused while it is empty) and results from channel gateways.
@@ -101,6 +103,7 @@ class Api {
   handling::HandlingService* handling_ = nullptr;
   stoppay::DocumentStore* documents_ = nullptr;
   std::string bank_secret_;
+  std::function<std::string()> extra_metrics_;
   Millis started_at_;
 };
 

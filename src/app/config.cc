@@ -7,6 +7,8 @@
 
 #include <toml++/toml.h>
 
+#include "base/time.h"
+
 namespace quanzu::app {
 namespace {
 
@@ -55,6 +57,8 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
       {"bank", {"webhook_url", "secret_file"}},
       {"grading", {"rules"}},
       {"handling", {"plans"}},
+      {"voice", {"trunk", "transport", "local_ip", "caller_id", "username", "password_file",
+                 "max_calls", "ring_timeout", "ask_acknowledge", "recording"}},
       {"time", {"utc_offset_minutes"}},
       {"demo", {"rate_per_minute", "seed", "malformed", "simulate_handling"}},
   };
@@ -62,7 +66,7 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
     auto section = kKnown.find(std::string(key.str()));
     if (section == kKnown.end() || !node.is_table()) {
       errors.push_back(where(path, node.source()) + ": unknown section [" + std::string(key.str()) +
-                       "]; known: server, store, jurisdictions, grading, handling, handoff, bank, time, demo");
+                       "]; known: server, store, jurisdictions, grading, handling, handoff, bank, voice, time, demo");
       continue;
     }
     for (const auto& [sub, value] : *node.as_table()) {
@@ -119,6 +123,27 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
   string("handoff", "webhook_url", into.handoff_webhook_url);
   string("handoff", "secret_file", into.handoff_secret_file);
   string("handling", "plans", into.plans_file);
+  string("voice", "trunk", into.voice_trunk);
+  string("voice", "transport", into.voice_transport);
+  if (into.voice_transport != "udp" && into.voice_transport != "tcp") {
+    errors.push_back(path + ": voice.transport must be \"udp\" or \"tcp\"");
+  }
+  string("voice", "local_ip", into.voice_local_ip);
+  string("voice", "caller_id", into.voice_caller_id);
+  string("voice", "username", into.voice_username);
+  string("voice", "password_file", into.voice_password_file);
+  integer("voice", "max_calls", into.voice_max_calls, 1, 1000);
+  if (const toml::node* node = root.at_path("voice.ring_timeout").node()) {
+    auto text = node->value<std::string>();
+    auto d = text ? parse_duration(*text) : std::nullopt;
+    if (!d || *d < 1000 || *d > 300000) {
+      errors.push_back(where(path, node->source()) + ": voice.ring_timeout must be a duration from \"1s\" to \"5m\"");
+    } else {
+      into.voice_ring_timeout_ms = *d;
+    }
+  }
+  boolean("voice", "ask_acknowledge", into.voice_ask_acknowledge);
+  string("voice", "recording", into.voice_recording);
   string("bank", "webhook_url", into.bank_webhook_url);
   string("bank", "secret_file", into.bank_secret_file);
   if (!into.bank_webhook_url.empty() && into.bank_secret_file.empty()) {

@@ -30,6 +30,17 @@ struct Config {
   // The bank's answers to POST /api/v1/bank/callback are checked with the same secret.
   std::string bank_webhook_url;
   std::string bank_secret_file;
+  // Robocalls over SIP; without a trunk they go to the log (or the demo's simulation).
+  std::string voice_trunk;              // "host:port"
+  std::string voice_transport = "udp";  // udp | tcp
+  std::string voice_local_ip;           // the address the trunk sees; empty: the kernel's pick
+  std::string voice_caller_id = "96110";
+  std::string voice_username;
+  std::string voice_password_file;
+  int voice_max_calls = 8;
+  std::int64_t voice_ring_timeout_ms = 45000;
+  bool voice_ask_acknowledge = false;   // "听清楚请按1"
+  std::string voice_recording;          // a WAV played instead of the synthesized warning
   int utc_offset_minutes = 480;
   // demo only
   double demo_rate_per_minute = 30;

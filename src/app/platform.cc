@@ -267,6 +267,40 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, StartOpt
     p->sms_channel_ = start_options.make_channel(*p, "sms");
     p->robocall_channel_ = start_options.make_channel(*p, "robocall");
   }
+  if (!p->robocall_channel_ && !config.voice_trunk.empty()) {
+    channels::voice::VoiceOptions voice;
+    voice.trunk = config.voice_trunk;
+    voice.transport = config.voice_transport == "tcp" ? channels::voice::SipTransport::kTcp
+                                                       : channels::voice::SipTransport::kUdp;
+    voice.local_ip = config.voice_local_ip;
+    voice.caller_id = config.voice_caller_id;
+    voice.username = config.voice_username;
+    if (!config.voice_password_file.empty()) {
+      auto password = read_file(config.voice_password_file);
+      if (!password) return fail(Code::kInvalid, "voice.password_file: " + password.error().message);
+      while (!password->empty() && (password->back() == '\n' || password->back() == '\r')) password->pop_back();
+      voice.password = *password;
+    }
+    voice.max_calls = config.voice_max_calls;
+    voice.ring_timeout = std::chrono::milliseconds(config.voice_ring_timeout_ms);
+    voice.ask_acknowledge = config.voice_ask_acknowledge;
+    if (!config.voice_recording.empty()) voice.recordings["default"] = config.voice_recording;
+    auto created = channels::voice::VoiceChannel::create(
+        std::move(voice), [handling = p->handling_.get()](const std::string& ref, const std::string& result,
+                                                          std::optional<std::int64_t> seconds) {
+          // A repeated report of one call is refused by the case (409): nothing to do.
+          handling->attempt_result(ref, result, seconds, [](Result<cases::Case>) {});
+        });
+    if (!created) return fail(Code::kInvalid, "voice: " + created.error().message);
+    p->voice_ = created->get();
+    p->voice_->on_call_end([](const channels::voice::CallRecord& call) {
+      std::cerr << "quanzu: robocall " << call.ref << ": " << call.result
+                << (call.result == "answered" ? " (" + std::to_string(call.seconds) + " s)" : "")
+                << (call.acknowledged ? ", acknowledged (pressed 1)" : "")
+                << (call.detail.empty() ? "" : ", " + call.detail) << "\n";
+    });
+    p->robocall_channel_ = std::move(*created);
+  }
   if (!p->sms_channel_) p->sms_channel_ = std::make_unique<channels::LogChannel>(std::cerr, "sms (log channel)");
   if (!p->robocall_channel_) p->robocall_channel_ = std::make_unique<channels::LogChannel>(std::cerr, "robocall (log channel)");
   p->dispatcher_ = std::make_unique<channels::Dispatcher>(
@@ -292,6 +326,23 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, StartOpt
   p->api_ = std::make_unique<api::Api>(*p->service_, *p->store_, p->stations_, *p->stream_,
                                        p->clock_, options);
   p->api_->set_handling(p->handling_.get(), p->documents_.get(), bank_secret);
+  p->api_->set_extra_metrics([voice = p->voice_] {
+    if (!voice) return std::string();
+    const auto h = voice->health();
+    std::string out =
+        "# HELP quanzu_voice_up Whether the SIP robocall channel runs.\n# TYPE quanzu_voice_up gauge\n"
+        "quanzu_voice_up " + std::to_string(h.running ? 1 : 0) + "\n"
+        "# HELP quanzu_voice_calls_in_progress Robocalls ringing or answered now.\n"
+        "# TYPE quanzu_voice_calls_in_progress gauge\nquanzu_voice_calls_in_progress " + std::to_string(h.in_progress) + "\n"
+        "# HELP quanzu_voice_calls_total Robocalls by result.\n# TYPE quanzu_voice_calls_total counter\n";
+    for (const auto& [name, n] : {std::pair<const char*, std::int64_t>{"placed", h.placed}, {"answered", h.answered},
+                                  {"busy", h.busy}, {"rejected", h.rejected}, {"no_answer", h.no_answer},
+                                  {"unreachable", h.unreachable}, {"acknowledged", h.acknowledged},
+                                  {"refused_at_limit", h.refused_at_limit}}) {
+      out += std::string("quanzu_voice_calls_total{result=\"") + name + "\"} " + std::to_string(n) + "\n";
+    }
+    return out;
+  });
   p->api_->set_rules(p->rules_.get(), [rules = p->rules_.get(), path = rules_file(config)](
                                           const std::string& text) {
     return save_and_activate_rules(*rules, path, text);
@@ -321,6 +372,11 @@ Platform::~Platform() {
   for (auto& t : threads_) t.join();
   timer_worker_.reset();
   dispatcher_.reset();
+  // Channels report results into the handling service and so the store: they go first.
+  voice_ = nullptr;
+  sms_channel_.reset();
+  robocall_channel_.reset();
+  bank_channel_.reset();
   // The store goes first, while the io_context it posts answers to and the live stream it
   // publishes to still exist: its destructor writes what is still queued.
   store_.reset();

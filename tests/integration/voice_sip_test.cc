@@ -22,6 +22,9 @@
 
 #include "channels/voice/audio.h"
 #include "channels/voice/voice_channel.h"
+#include "tests/integration/harness.h"
+
+#include <boost/json.hpp>
 
 namespace quanzu::channels::voice {
 namespace {
@@ -441,6 +444,93 @@ TEST_F(VoiceSip, BaresipHearsTheWarning) {
   RecordProperty("prompt_seconds", std::to_string(call->prompt_seconds));
   EXPECT_GT(rms(heard->samples), 500) << "baresip heard silence";
   EXPECT_NEAR(heard->seconds(), call->prompt_seconds, 1.0);
+}
+
+// The whole platform: `quanzu serve` with [voice] pointing at sipp. The robocall a new case
+// starts with goes out through the outbox and the trunk; what sipp does with it comes back
+// as the case's attempt and the action plan reacts.
+class VoicePlatform : public VoiceSip {
+ protected:
+  void serve(std::uint16_t trunk_port) {
+    std::ofstream(dir_ / "quanzu.toml") << "[voice]\ntrunk = \"127.0.0.1:" << trunk_port
+                                        << "\"\nlocal_ip = \"127.0.0.1\"\nring_timeout = \"3s\"\n";
+    server_ = quanzu::testing::ServerProcess::start(quanzu::testing::quanzu_binary(), (dir_ / "data").string(),
+                                                    {"--config", (dir_ / "quanzu.toml").string()});
+    client_ = std::make_unique<quanzu::testing::HttpClient>(server_->host(), server_->port());
+  }
+  std::string create(const std::string& id, const std::string& trigger) {
+    auto r = client_->post("/api/v1/instructions",
+                           R"({"id":")" + id + R"(","issued_at":"2023-11-29T10:26:00+08:00","trigger":")" + trigger +
+                               R"(","subject":{"phone":"13800138000"},"location":{"adcode":"500105"}})");
+    EXPECT_EQ(r.status, 200u) << r.body;
+    return std::string(boost::json::parse(r.body).at("results").at(0).at("case_id").as_string());
+  }
+  // Waits for the robocall's result on the case's timeline; returns that event.
+  boost::json::object robocall_result(const std::string& case_id, boost::json::object& c) {
+    boost::json::object found;
+    wait_until(
+        [&] {
+          c = boost::json::parse(client_->get("/api/v1/cases/" + case_id).body).as_object();
+          for (auto& e : c["timeline"].as_array()) {
+            auto& o = e.as_object();
+            if (o["kind"] == "attempt" && o["channel"] == "robocall") {
+              found = o;
+              return true;
+            }
+          }
+          return false;
+        },
+        60s);
+    return found;
+  }
+  std::unique_ptr<quanzu::testing::ServerProcess> server_;
+  std::unique_ptr<quanzu::testing::HttpClient> client_;
+};
+
+TEST_F(VoicePlatform, AnAnsweredRobocallIsRecordedOnTheCaseWithTheSecondsListened) {
+  const auto port = free_port(SOCK_DGRAM);
+  const auto rtp = free_port(SOCK_DGRAM);
+  // The built-in warning lasts ~27 s: sipp waits for the whole call (the last -timeout counts).
+  auto sipp = start_sipp("uas_answer.xml", port,
+                         {"-mi", "127.0.0.1", "-mp", std::to_string(rtp), "-timeout", "90"});
+  serve(port);
+  const std::string id = create("V-ANSWER", "fraud_app_install");  // medium: SMS + robocall
+  boost::json::object c;
+  auto event = robocall_result(id, c);
+  ASSERT_FALSE(event.empty()) << "no robocall result on the case; server log:\n" << server_->output();
+  EXPECT_EQ(event["result"].as_string(), "answered");
+  EXPECT_GT(event["duration_seconds"].as_int64(), 10);  // the whole warning was heard
+  EXPECT_EQ(event["actor"].as_string(), "channel:robocall");
+  EXPECT_GT(event["duration_seconds"].as_int64(), 1);
+  EXPECT_FALSE(c["handling"].at("sla").at("first_contact_at").is_null());
+  EXPECT_EQ(sipp->wait_exit(20s), 0);
+  auto metrics = client_->get("/metrics").body;
+  EXPECT_NE(metrics.find("quanzu_voice_calls_total{result=\"answered\"} 1"), std::string::npos) << metrics;
+}
+
+TEST_F(VoicePlatform, ABusyLineAtExtremeSendsForAResponder) {
+  const auto port = free_port(SOCK_DGRAM);
+  std::ifstream in(scenario("uas_reject.xml"));
+  std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  xml.replace(xml.find("STATUS Rejected"), 6, "486");
+  std::ofstream(dir_ / "uas_busy.xml") << xml;
+  auto sipp = start_sipp((dir_ / "uas_busy.xml").string(), port, {});
+  serve(port);
+  const std::string id = create("V-BUSY", "completed_transfer");  // extreme
+  boost::json::object c;
+  auto event = robocall_result(id, c);
+  ASSERT_FALSE(event.empty()) << "no robocall result on the case; server log:\n" << server_->output();
+  EXPECT_EQ(event["result"].as_string(), "busy");
+  wait_until(
+      [&] {
+        c = boost::json::parse(client_->get("/api/v1/cases/" + id).body).as_object();
+        for (auto& e : c["timeline"].as_array()) {
+          if (e.at("kind") == "dispatch_waiting") return true;
+        }
+        return false;
+      },
+      10s);
+  EXPECT_TRUE(c["handling"].at("visit_needed").as_bool()) << boost::json::serialize(c);
 }
 
 }  // namespace
