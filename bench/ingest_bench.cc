@@ -51,6 +51,7 @@
 #include <vector>
 
 #include "base/ids.h"
+#include "cases/escalation.h"
 #include "corpus.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/schema.h"
@@ -181,7 +182,26 @@ struct BaselineRow {
   std::string timeline_data;
   std::vector<std::string> link_keys;
   std::int64_t at = 0;
+  // What the action plan starts with (cases/escalation.cc): the handling state, its
+  // indexed deadlines, and the SMS/robocall messages the outbox gets with the case.
+  std::string handling;
+  std::optional<std::int64_t> next_due, task_due;
+  std::vector<std::pair<std::string, std::string>> outbox;
 };
+
+// The shipped action plans (config/plans.toml), as the server under test uses them.
+const cases::Plans& shipped_plans() {
+  static const cases::Plans plans = [] {
+    const std::string path = std::string(QUANZU_SOURCE_DIR) + "/config/plans.toml";
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto loaded = cases::load_plans(text.str(), path);
+    if (!loaded) throw std::runtime_error(loaded.error().message);
+    return *loaded;
+  }();
+  return plans;
+}
 
 // The cluster keys the case service derives from a sample's indicator (cases::link_keys):
 // accounts, URLs with their host, and domains.
@@ -223,6 +243,17 @@ std::vector<BaselineRow> baseline_rows(std::string_view prefix, std::size_t coun
     r.reasons = r.sample.trigger + "," + r.sample.trigger + ".detail,upstream_level";
     r.station_name = r.sample.district_name + "第1派出所";
     // The shape of the "created" event's data that the case service writes.
+    cases::Case c;
+    c.id = r.case_id;
+    c.level = instruction::parse_level(r.sample.level).value_or(instruction::Level::kMedium);
+    c.station = cases::Station{r.station_code, r.station_name, r.sample.adcode};
+    c.phone = r.sample.phone;
+    c.scam_type = instruction::parse_scam_type(r.sample.scam_type).value_or(instruction::ScamType::kUnknown);
+    cases::start_handling(c, shipped_plans(), r.at);
+    r.handling = cases::to_json(c.handling);
+    r.next_due = cases::next_due(c.handling);
+    if (c.handling.task) r.task_due = c.handling.task->due_at;
+    for (const auto& m : c.outbound) r.outbox.emplace_back(m.channel, m.payload);
     r.timeline_data = R"({"level":")" + r.sample.level + R"(","reasons":[")" + r.reasons +
                       R"("],"rules_version":"default-2026.11","status":"open",)"
                       R"("routing_method":"adcode","station":")" +
@@ -260,6 +291,7 @@ class RawStatement {
       throw std::runtime_error(std::string("insert: ") + sqlite3_errmsg(db_));
     }
     sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);  // a column left unbound next time is NULL, not this row's
   }
 
  private:
@@ -272,8 +304,8 @@ void exec(const store::sqlite::Db& db, const char* sql) {
 }
 
 // A fresh database with the store's pragmas and schema, and the store's insert statements
-// (column lists as in store/sqlite/sqlite_store.cc). A new case in the area writes no
-// outbox row (only hand-offs do), so neither does the baseline.
+// (column lists as in store/sqlite/sqlite_store.cc), including what the action plan writes
+// with a new case: its handling state and the outbox rows of its first SMS and robocall.
 class BaselineDb {
  public:
   explicit BaselineDb(const std::string& path) {
@@ -300,7 +332,10 @@ class BaselineDb {
         "INSERT INTO cases(id, instruction_id, level, reasons, rules_version, station_code, "
         "station_name, district_adcode, routing_method, status, outcome, amount_protected, "
         "created_at, updated_at, version, issued_at, trigger, scam_type, phone, "
-        "subject_name, age, at_risk) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        "subject_name, age, at_risk, handling, next_due_at, task_due_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    outbox_ = std::make_unique<RawStatement>(
+        raw, "INSERT INTO outbox(case_id, channel, payload, created_at, next_at) VALUES (?,?,?,?,?)");
     event_ = std::make_unique<RawStatement>(
         raw, "INSERT INTO timeline(case_id, seq, at, kind, actor, data) VALUES (?,?,?,?,?,?)");
     change_ = std::make_unique<RawStatement>(
@@ -336,7 +371,13 @@ class BaselineDb {
         .text(20, s.subject_name)
         .integer(21, s.age)
         .integer(22, s.at_risk_fen)
-        .run();
+        .text(23, r.handling);
+    if (r.next_due) case_->integer(24, *r.next_due);
+    if (r.task_due) case_->integer(25, *r.task_due);
+    case_->run();
+    for (const auto& [channel, payload] : r.outbox) {
+      outbox_->text(1, r.case_id).text(2, channel).text(3, payload).integer(4, r.at).integer(5, r.at).run();
+    }
     event_->text(1, r.case_id)
         .integer(2, 1)
         .integer(3, r.at)
@@ -353,7 +394,7 @@ class BaselineDb {
  private:
   store::sqlite::Db db_;
   // Declared after db_, so destroyed before the connection closes.
-  std::unique_ptr<RawStatement> instruction_, case_, event_, link_, change_;
+  std::unique_ptr<RawStatement> instruction_, case_, event_, link_, change_, outbox_;
 };
 
 // One row of the report: a raw baseline or a server scenario.
