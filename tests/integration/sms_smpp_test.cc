@@ -294,6 +294,7 @@ TEST_F(SmppChannelTest, LinkLossMidStreamThenEveryMessageExactlyOnce) {
   RecordingSink sink;
   SmppOptions o = options(smsc.port());
   o.window = 4;
+  o.unbound_timeout = 20000;  // this test is about what reaches the SMSC, not about failing fast
   auto channel = SmppChannel::create(o, sink.sink());
   ASSERT_TRUE(channel.has_value()) << channel.error().message;
   ASSERT_TRUE((*channel)->wait_bound(5000).has_value());
@@ -398,9 +399,24 @@ TEST_F(SmppChannelTest, ReconnectsWhenTheSmscComesBack) {
   ASSERT_TRUE(eventually([&] { return (*channel)->health().link_failures >= 2; }));
   EXPECT_NE((*channel)->health().last_error.find("cannot connect"), std::string::npos)
       << (*channel)->health().last_error;
+  // A warning while the SMSC is away: deliver() fails soon (not after deliver_timeout, 20 s
+  // here) and the message waits in the queue.
+  const auto before = std::chrono::steady_clock::now();
+  auto early = (*channel)->deliver(sms(400, "13600000000"));
+  ASSERT_FALSE(early.has_value());
+  EXPECT_EQ(early.error().code, Code::kUnavailable);
+  EXPECT_NE(early.error().message.find("stays queued"), std::string::npos) << early.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 15s);
+  EXPECT_EQ((*channel)->health().queue_depth, 1u);
   Smsc smsc({"--port", std::to_string(port)});
   ASSERT_TRUE((*channel)->wait_bound(5000).has_value()) << (*channel)->health().last_error;
+  ASSERT_TRUE(eventually([&] { return smsc.events("message").size() == 1; })) << smsc.read_all();
+  // The outbox's retry: ok, and not sent again.
   ASSERT_TRUE((*channel)->deliver(sms(400, "13600000000")).has_value());
+  ASSERT_TRUE((*channel)->deliver(sms(401, "13600000001")).has_value());
+  ASSERT_TRUE(eventually([&] { return smsc.events("message").size() == 2; })) << smsc.read_all();
+  EXPECT_EQ(str(smsc.events("message")[0], "dest"), "13600000000");
+  EXPECT_EQ(str(smsc.events("message")[1], "dest"), "13600000001");
 }
 
 }  // namespace

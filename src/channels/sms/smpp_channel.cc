@@ -183,14 +183,22 @@ class SmppChannel::Link {
       std::lock_guard l(mu_);
       pump();
     });
-    const auto deadline = SteadyClock::now() + std::chrono::milliseconds(options_.deliver_timeout);
-    cv_.wait_until(lock, deadline, [&] { return sub->accepted == sub->parts.size() || sub->error || stopping_; });
+    // While the link is not bound, wait only briefly: the parts stay queued and go out once
+    // it is, and the outbox's retry then answers ok at once. The dispatcher thread serves
+    // other channels too and must not sit out an SMSC outage here.
+    const auto start = SteadyClock::now();
+    const auto deadline = start + std::chrono::milliseconds(options_.deliver_timeout);
+    const auto unbound_deadline = start + std::chrono::milliseconds(options_.unbound_timeout);
+    while (sub->accepted < sub->parts.size() && !sub->error && !stopping_) {
+      const auto now = SteadyClock::now();
+      if (now >= deadline || (state_ != SmppLinkState::kBound && now >= unbound_deadline)) break;
+      cv_.wait_until(lock, state_ == SmppLinkState::kBound ? deadline : std::min(deadline, unbound_deadline));
+    }
     if (sub->accepted == sub->parts.size()) return true;
     if (sub->error) return fail(Code::kUnavailable, *sub->error);
     if (stopping_) return fail(Code::kUnavailable, "SMPP channel is stopping");
     return fail(Code::kUnavailable,
-                "SMSC did not accept " + sub->ref + " within " + std::to_string(options_.deliver_timeout) +
-                    " ms (link " + link_state_name(state_) +
+                "SMSC has not accepted " + sub->ref + " yet; it stays queued (link " + link_state_name(state_) +
                     (last_error_.empty() ? std::string() : ", last error: " + last_error_) + ")");
   }
 
@@ -616,7 +624,8 @@ Result<std::unique_ptr<SmppChannel>> SmppChannel::create(SmppOptions options, Re
   if (options.reconnect_min <= 0 || options.reconnect_max < options.reconnect_min) {
     return invalid("reconnect_min", "must be positive and at most reconnect_max");
   }
-  if (options.response_timeout <= 0 || options.enquire_link_interval <= 0 || options.deliver_timeout <= 0) {
+  if (options.response_timeout <= 0 || options.enquire_link_interval <= 0 || options.deliver_timeout <= 0 ||
+      options.unbound_timeout <= 0) {
     return invalid("response_timeout", "timeouts and intervals must be positive");
   }
   if (!sink) return invalid("sink", "is not set");

@@ -18,7 +18,10 @@
 // (reconnect_min doubling to reconnect_max). deliver() renders the text from the templates,
 // encodes it as UCS-2 (data_coding 0x08), splits it into concatenated parts when longer
 // than 70 characters, queues the parts and waits until the SMSC accepted every part
-// (submit_sm_resp with status 0) or `deliver_timeout` passed. Parts go out in queue order at
+// (submit_sm_resp with status 0) or `deliver_timeout` passed — only `unbound_timeout` while
+// the link is not bound, so an SMSC outage does not hold the dispatcher thread (which other
+// channels share). A message that timed out stays queued and goes out when it can; the
+// outbox's next deliver() of the same entry then answers ok. Parts go out in queue order at
 // most `max_per_second` a second, with at most `window` submit_sm unanswered at a time.
 // Parts in flight when the link drops are sent again after the rebind.
 //
@@ -65,6 +68,7 @@ struct SmppOptions {
   Millis reconnect_min = 1000;
   Millis reconnect_max = 60000;
   Millis deliver_timeout = 15000;   // how long deliver() waits for the SMSC's acceptance
+  Millis unbound_timeout = 1000;    // ... when the link is not bound (the message stays queued)
   size_t queue_limit = 10000;       // parts waiting; deliver() fails fast beyond it
   Millis receipt_ttl = 72LL * 3600 * 1000;  // how long a message id is kept for its receipt
   SmsTemplates templates;
@@ -101,8 +105,9 @@ class SmppChannel final : public Channel {
 
   // entry.payload is an SMS message of channels/channel.h ({"type":"sms","ref","phone",
   // "scam_type","station":{"name"}}). Ok once the SMSC accepted every part. kInvalid for
-  // a payload that is not such a message, kUnavailable when the link is not bound in time,
-  // the SMSC refused a part (with its status) or the queue is full.
+  // a payload that is not such a message; kUnavailable when the SMSC has not accepted it in
+  // time (it stays queued), refused a part (with its status; a retry resends that part) or
+  // the queue is full.
   Result<bool> deliver(const store::OutboxEntry& entry) override;
 
   SmppHealth health() const;
