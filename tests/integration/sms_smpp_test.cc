@@ -288,6 +288,19 @@ TEST_F(SmppChannelTest, ReceiptsMapToDeliveredFailedExpired) {
   EXPECT_EQ((*channel)->health().failures, 3);
 }
 
+TEST_F(SmppChannelTest, ReceiptBeforeItsSubmitSmRespStillCounts) {
+  Smsc smsc({"--early-receipts", "on", "--receipt", "13800000012=UNDELIV"});
+  RecordingSink sink;
+  auto channel = SmppChannel::create(options(smsc.port()), sink.sink());
+  ASSERT_TRUE(channel.has_value()) << channel.error().message;
+  ASSERT_TRUE((*channel)->deliver(sms(111, "13800000011")).has_value());
+  ASSERT_TRUE((*channel)->deliver(sms(112, "13800000012")).has_value());
+  ASSERT_TRUE(sink.wait_for(2)) << smsc.read_all();
+  EXPECT_EQ(sink.results().at("C-111/sms/1"), std::vector<std::string>{"delivered"});
+  EXPECT_EQ(sink.results().at("C-112/sms/1"), std::vector<std::string>{"failed"});
+  EXPECT_EQ((*channel)->health().unmatched_receipts, 0);
+}
+
 TEST_F(SmppChannelTest, LinkLossMidStreamThenEveryMessageExactlyOnce) {
   constexpr int kMessages = 24;
   Smsc smsc({"--kill-after", "7", "--resp-delay-ms", "5"});

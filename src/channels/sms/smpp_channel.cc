@@ -33,6 +33,9 @@ constexpr auto kTick = std::chrono::milliseconds(100);
 // After a "throttled" or "queue full" answer the part waits this long before it goes again.
 constexpr auto kThrottledPause = std::chrono::milliseconds(1000);
 constexpr auto kUnbindWait = std::chrono::milliseconds(1000);
+// A receipt that came before its submit_sm_resp is kept this long, at most this many.
+constexpr auto kEarlyReceiptKeep = std::chrono::minutes(5);
+constexpr size_t kMaxEarlyReceipts = 10000;
 
 struct SmsMessage {
   std::string ref;
@@ -61,6 +64,9 @@ Result<SmsMessage> parse_sms_message(const std::string& payload) {
     return fail(Code::kInvalid, "SMS phone \"" + m.phone + "\" is not 1-20 digits");
   }
   if (m.phone[0] == '+') m.phone.erase(0, 1);
+  if (m.phone.empty() || m.phone.find('+') != std::string::npos) {
+    return fail(Code::kInvalid, "SMS phone has no digits or a misplaced +");
+  }
   return m;
 }
 
@@ -332,9 +338,9 @@ class SmppChannel::Link {
         pump();
         return;
       case smpp::kSubmitSmResp:
-        return on_submit_resp(*h, pdu);
+        return on_submit_resp(*h, pdu, reports);
       case smpp::kGenericNack:
-        if (in_flight_.count(h->sequence) != 0) return on_submit_resp(*h, pdu);
+        if (in_flight_.count(h->sequence) != 0) return on_submit_resp(*h, pdu, reports);
         if (state_ != SmppLinkState::kBound) return drop("SMSC answered bind with generic_nack " + smpp::status_text(h->status));
         return;
       case smpp::kDeliverSm:
@@ -362,7 +368,7 @@ class SmppChannel::Link {
     }
   }
 
-  void on_submit_resp(const smpp::Header& h, const std::string& pdu) {
+  void on_submit_resp(const smpp::Header& h, const std::string& pdu, std::vector<Report>& reports) {
     auto it = in_flight_.find(h.sequence);
     if (it == in_flight_.end()) return;  // an answer to a link we already gave up on
     PartRef part = it->second.part;
@@ -378,6 +384,15 @@ class SmppChannel::Link {
       if (sub.accepted == sub.parts.size()) {
         sub.accepted_at = SteadyClock::now();
         cv_.notify_all();
+      }
+      // Some SMSCs send the receipt before the submit_sm_resp.
+      if (id && !id->empty()) {
+        if (auto early = early_receipts_.find(*id); early != early_receipts_.end()) {
+          const std::string result = early->second.first;
+          early_receipts_.erase(early);
+          --health_.unmatched_receipts;
+          apply_receipt(part, result, reports);
+        }
       }
     } else if (h.status == smpp::kStatusThrottled || h.status == smpp::kStatusMessageQueueFull) {
       sub.state[part.index] = PartState::kQueued;
@@ -416,11 +431,20 @@ class SmppChannel::Link {
     }
     if (it == by_message_id_.end()) {
       ++health_.unmatched_receipts;
+      // Perhaps its submit_sm_resp is still on the way: keep it a while (see prune()).
+      if (result && !id.empty() && early_receipts_.size() < kMaxEarlyReceipts) {
+        early_receipts_[id] = {*result, SteadyClock::now()};
+      }
       return;
     }
     if (!result) return;  // ENROUTE, ACCEPTD: not final, another receipt follows
-    Submission& sub = *it->second.sub;
-    sub.results[it->second.index] = result;
+    apply_receipt(it->second, *result, reports);
+  }
+
+  // Records one part's final receipt; reports the message's result once it is known.
+  void apply_receipt(const PartRef& part, const std::string& result, std::vector<Report>& reports) {
+    Submission& sub = *part.sub;
+    sub.results[part.index] = result;
     if (sub.reported) return;
     std::optional<std::string> outcome;
     bool all_delivered = true;
@@ -564,6 +588,7 @@ class SmppChannel::Link {
 
   void prune(SteadyClock::time_point now) {
     last_prune_ = now;
+    std::erase_if(early_receipts_, [&](const auto& e) { return now - e.second.second > kEarlyReceiptKeep; });
     const auto ttl = std::chrono::milliseconds(options_.receipt_ttl);
     for (auto it = by_entry_.begin(); it != by_entry_.end();) {
       const Submission& sub = *it->second;
@@ -607,6 +632,8 @@ class SmppChannel::Link {
   std::map<std::uint32_t, InFlight> in_flight_;  // by sequence number, so oldest first
   std::map<std::int64_t, std::shared_ptr<Submission>> by_entry_;
   std::unordered_map<std::string, PartRef> by_message_id_;
+  // Receipts whose message id is not known (yet): id -> result, arrival.
+  std::unordered_map<std::string, std::pair<std::string, SteadyClock::time_point>> early_receipts_;
 };
 
 Result<std::unique_ptr<SmppChannel>> SmppChannel::create(SmppOptions options, ResultSink sink) {

@@ -32,8 +32,11 @@
 // (at-least-once), and after a restart the map is gone, so an entry the outbox retries
 // after a crash may reach the phone twice. Receipts: each part's receipt is matched by its
 // message_id; the message's result goes to the ResultSink once — "delivered" when every
-// part was delivered, else the first part's "failed"/"expired". Receipts that arrive after
-// `receipt_ttl`, or after a restart, are unmatched and only counted.
+// part was delivered, else the first part's "failed"/"expired". A receipt that comes before
+// its submit_sm_resp (some SMSCs race them) is kept for 5 minutes and applied when the id
+// shows up. Receipts that arrive after `receipt_ttl`, or after a restart, are unmatched and
+// only counted. A submit the SMSC refuses outright (e.g. invalid destination) produces no
+// result: deliver() fails with the SMSC's status and the outbox retries it.
 //
 // Thread-safe. The sink is called on the channel's I/O thread: it must not block for long
 // (HandlingService::attempt_result only queues a write, which is fine).
@@ -85,7 +88,7 @@ struct SmppHealth {
   std::int64_t submitted = 0;  // parts accepted by the SMSC (submit_sm_resp status 0)
   std::int64_t rejected = 0;   // parts the SMSC refused (submit_sm_resp status != 0)
   std::int64_t receipts = 0;   // delivery receipts received (matched or not)
-  std::int64_t unmatched_receipts = 0;
+  std::int64_t unmatched_receipts = 0;  // whose message id we do not know (now)
   std::int64_t failures = 0;   // messages reported failed or expired
   std::int64_t binds = 0;      // successful binds (so reconnects = binds - 1)
   std::int64_t link_failures = 0;  // connects or binds that failed, links that dropped

@@ -2,14 +2,15 @@
 //
 //   node smsc.js --log FILE [--port 0] [--system-id quanzu] [--password secret]
 //                [--receipt NUMBER=STAT ...] [--receipt-delay-ms 20] [--kill-after N]
-//                [--resp-delay-ms 0] [--enquire-every-ms 0]
+//                [--resp-delay-ms 0] [--enquire-every-ms 0] [--early-receipts on]
 //
 // It checks bind_transceiver credentials, decodes each part's UCS-2 on its own (as a handset
 // does, so a surrogate pair split across parts shows up as U+FFFD), reassembles concatenated
 // parts (UDH IEI 0x00, 8-bit reference), answers submit_sm_resp with a message id, and sends
 // a delivery receipt (deliver_sm, esm_class 0x04) per part: DELIVRD unless --receipt gives
 // another stat for the destination ("none" sends none). Receipts for a link that is gone wait
-// for the next bind, as an SMSC's store does. --kill-after N closes the link cleanly right
+// for the next bind, as an SMSC's store does; --early-receipts on sends each receipt just
+// before the submit_sm_resp, as some SMSCs do. --kill-after N closes the link cleanly right
 // after answering the Nth submit_sm (once); submits that reach it after that are not
 // answered and not recorded. Every event is one JSON line appended to --log; the first is
 // {"event":"listening","port":N}.
@@ -18,7 +19,7 @@ const fs = require('fs');
 const smpp = require('smpp');
 
 const args = { port: 0, systemId: 'quanzu', password: 'secret', receipts: {}, receiptDelayMs: 20,
-               killAfter: 0, respDelayMs: 0, enquireEveryMs: 0, log: null };
+               killAfter: 0, respDelayMs: 0, enquireEveryMs: 0, earlyReceipts: false, log: null };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) {
   const [key, value] = [argv[i], argv[i + 1]];
@@ -31,6 +32,7 @@ for (let i = 0; i < argv.length; i += 2) {
   else if (key === '--resp-delay-ms') args.respDelayMs = Number(value);
   else if (key === '--enquire-every-ms') args.enquireEveryMs = Number(value);
   else if (key === '--log') args.log = value;
+  else if (key === '--early-receipts') args.earlyReceipts = value === 'on';
   else { console.error('unknown option ' + key); process.exit(2); }
 }
 if (!args.log) { console.error('--log FILE is required'); process.exit(2); }
@@ -142,6 +144,13 @@ function answer(session, pdu) {
            data_coding: pdu.data_coding, esm_class: pdu.esm_class,
            registered_delivery: pdu.registered_delivery, ref, total, seq, text,
            max_outstanding: maxOutstanding, n: submits });
+  const stat = args.receipts[pdu.destination_addr] || 'DELIVRD';
+  const receipt = { id, stat, dest: pdu.destination_addr, source: pdu.source_addr };
+  const wantReceipt = stat !== 'none' && (pdu.registered_delivery & 1);
+  if (wantReceipt && args.earlyReceipts) {
+    pendingReceipts.push(receipt);
+    sendReceipts();
+  }
   session.send(pdu.response({ message_id: id }));
   if (pdu.data_coding !== 8) record({ event: 'error', message: 'data_coding is not UCS-2 (8)' });
   if (pdu.registered_delivery !== 1) record({ event: 'error', message: 'registered_delivery is not 1' });
@@ -156,10 +165,9 @@ function answer(session, pdu) {
     record({ event: 'message', dest: pdu.destination_addr, text: m.parts.join(''), parts: total, message_ids: m.ids });
   }
 
-  const stat = args.receipts[pdu.destination_addr] || 'DELIVRD';
-  if (stat !== 'none' && pdu.registered_delivery & 1) {
+  if (wantReceipt && !args.earlyReceipts) {
     setTimeout(() => {
-      pendingReceipts.push({ id, stat, dest: pdu.destination_addr, source: pdu.source_addr });
+      pendingReceipts.push(receipt);
       sendReceipts();
     }, args.receiptDelayMs);
   }
