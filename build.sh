@@ -7,8 +7,14 @@ cd "$(dirname "$0")"
 
 install_packages() {
   local missing=()
-  while read -r pkg; do
-    [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+  local line pkg cmd
+  while read -r line; do
+    [[ -z "$line" || "$line" == \#* ]] && continue
+    # "package|command": also satisfied by a command of that name (e.g. npm from Node.js's
+    # own packages).
+    pkg=${line%%|*}
+    cmd=${line#*|}
+    [[ "$cmd" != "$line" ]] && command -v "$cmd" >/dev/null 2>&1 && continue
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done < scripts/debian-packages.txt
   if ((${#missing[@]})); then

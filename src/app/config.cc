@@ -57,6 +57,8 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
       {"bank", {"webhook_url", "secret_file"}},
       {"grading", {"rules"}},
       {"handling", {"plans"}},
+      {"sms", {"smsc", "system_id", "password_file", "system_type", "source_addr", "window",
+               "max_per_second", "template"}},
       {"voice", {"trunk", "transport", "local_ip", "caller_id", "username", "password_file",
                  "max_calls", "ring_timeout", "ask_acknowledge", "recording"}},
       {"time", {"utc_offset_minutes"}},
@@ -66,7 +68,7 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
     auto section = kKnown.find(std::string(key.str()));
     if (section == kKnown.end() || !node.is_table()) {
       errors.push_back(where(path, node.source()) + ": unknown section [" + std::string(key.str()) +
-                       "]; known: server, store, jurisdictions, grading, handling, handoff, bank, voice, time, demo");
+                       "]; known: server, store, jurisdictions, grading, handling, handoff, bank, sms, voice, time, demo");
       continue;
     }
     for (const auto& [sub, value] : *node.as_table()) {
@@ -123,6 +125,14 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
   string("handoff", "webhook_url", into.handoff_webhook_url);
   string("handoff", "secret_file", into.handoff_secret_file);
   string("handling", "plans", into.plans_file);
+  string("sms", "smsc", into.sms_smsc);
+  string("sms", "system_id", into.sms_system_id);
+  string("sms", "password_file", into.sms_password_file);
+  string("sms", "system_type", into.sms_system_type);
+  string("sms", "source_addr", into.sms_source_addr);
+  integer("sms", "window", into.sms_window, 1, 1000);
+  integer("sms", "max_per_second", into.sms_max_per_second, 0, 10000);
+  string("sms", "template", into.sms_template);
   string("voice", "trunk", into.voice_trunk);
   string("voice", "transport", into.voice_transport);
   if (into.voice_transport != "udp" && into.voice_transport != "tcp") {

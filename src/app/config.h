@@ -30,6 +30,15 @@ struct Config {
   // The bank's answers to POST /api/v1/bank/callback are checked with the same secret.
   std::string bank_webhook_url;
   std::string bank_secret_file;
+  // SMS over SMPP 3.4; without an SMSC they go to the log (or the demo's simulation).
+  std::string sms_smsc;                 // "host:port"
+  std::string sms_system_id;
+  std::string sms_password_file;
+  std::string sms_system_type;
+  std::string sms_source_addr = "96110";
+  int sms_window = 10;
+  int sms_max_per_second = 20;
+  std::string sms_template;             // default text; {station}, {scam}, {phone}
   // Robocalls over SIP; without a trunk they go to the log (or the demo's simulation).
   std::string voice_trunk;              // "host:port"
   std::string voice_transport = "udp";  // udp | tcp

@@ -63,7 +63,13 @@ int run_demo(const Config& config) {
   StartOptions start;
   if (config.demo_simulate_handling) {
     start.make_channel = [&](Platform& p, const std::string& channel) -> std::unique_ptr<channels::Channel> {
-      if (channel == "bank") return std::make_unique<SimulatedBank>(p, *scheduler, seed + 7);
+      if (channel == "bank") {
+        if (!config.bank_webhook_url.empty()) return nullptr;
+        return std::make_unique<SimulatedBank>(p, *scheduler, seed + 7);
+      }
+      // A configured SMSC or SIP trunk is used for real (scripts/demo-with-peers.sh).
+      if (channel == "sms" && !config.sms_smsc.empty()) return nullptr;
+      if (channel == "robocall" && !config.voice_trunk.empty()) return nullptr;
       return std::make_unique<SimulatedPhoneNetwork>(p, *scheduler, channel, seed + channel.size());
     };
   }

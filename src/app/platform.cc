@@ -267,6 +267,37 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, StartOpt
     p->sms_channel_ = start_options.make_channel(*p, "sms");
     p->robocall_channel_ = start_options.make_channel(*p, "robocall");
   }
+  if (!p->sms_channel_ && !config.sms_smsc.empty()) {
+    channels::SmppOptions sms;
+    const size_t colon = config.sms_smsc.rfind(':');
+    sms.host = config.sms_smsc.substr(0, colon);
+    if (colon != std::string::npos) {
+      const int port = std::atoi(config.sms_smsc.c_str() + colon + 1);
+      if (port <= 0 || port > 65535) return fail(Code::kInvalid, "sms.smsc: \"" + config.sms_smsc + "\" is not host:port");
+      sms.port = static_cast<std::uint16_t>(port);
+    }
+    sms.system_id = config.sms_system_id;
+    if (!config.sms_password_file.empty()) {
+      auto password = read_file(config.sms_password_file);
+      if (!password) return fail(Code::kInvalid, "sms.password_file: " + password.error().message);
+      while (!password->empty() && (password->back() == '\n' || password->back() == '\r')) password->pop_back();
+      sms.password = *password;
+    }
+    sms.system_type = config.sms_system_type;
+    sms.source_addr = config.sms_source_addr;
+    sms.window = config.sms_window;
+    sms.max_per_second = config.sms_max_per_second;
+    if (!config.sms_template.empty()) sms.templates.default_template = config.sms_template;
+    auto created = channels::SmppChannel::create(
+        std::move(sms), [handling = p->handling_.get()](const std::string& ref, const std::string& result,
+                                                        std::optional<std::int64_t> seconds) {
+          // A repeated receipt is refused by the case (409): nothing to do.
+          handling->attempt_result(ref, result, seconds, [](Result<cases::Case>) {});
+        });
+    if (!created) return fail(Code::kInvalid, "sms: " + created.error().message);
+    p->smpp_ = created->get();
+    p->sms_channel_ = std::move(*created);
+  }
   if (!p->robocall_channel_ && !config.voice_trunk.empty()) {
     channels::voice::VoiceOptions voice;
     voice.trunk = config.voice_trunk;
@@ -326,10 +357,29 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, StartOpt
   p->api_ = std::make_unique<api::Api>(*p->service_, *p->store_, p->stations_, *p->stream_,
                                        p->clock_, options);
   p->api_->set_handling(p->handling_.get(), p->documents_.get(), bank_secret);
-  p->api_->set_extra_metrics([voice = p->voice_] {
-    if (!voice) return std::string();
+  p->api_->set_extra_metrics([voice = p->voice_, smpp = p->smpp_] {
+    std::string out;
+    if (smpp) {
+      const auto s = smpp->health();
+      out += "# HELP quanzu_sms_link_up Whether the SMPP link to the SMSC is bound.\n# TYPE quanzu_sms_link_up gauge\n"
+             "quanzu_sms_link_up " + std::to_string(s.link == channels::SmppLinkState::kBound ? 1 : 0) + "\n"
+             "# HELP quanzu_sms_queue SMS parts waiting, and submits awaiting the SMSC's answer.\n# TYPE quanzu_sms_queue gauge\n"
+             "quanzu_sms_queue{state=\"waiting\"} " + std::to_string(s.queue_depth) + "\n"
+             "quanzu_sms_queue{state=\"in_window\"} " + std::to_string(s.window_in_use) + "\n"
+             "# HELP quanzu_sms_total SMS parts submitted, refused, receipts, failures, binds, link losses.\n"
+             "# TYPE quanzu_sms_total counter\n";
+      for (const auto& [name, n] : {std::pair<const char*, std::int64_t>{"submitted", static_cast<std::int64_t>(s.submitted)},
+                                    {"rejected", static_cast<std::int64_t>(s.rejected)},
+                                    {"receipts", static_cast<std::int64_t>(s.receipts)},
+                                    {"failures", static_cast<std::int64_t>(s.failures)},
+                                    {"binds", static_cast<std::int64_t>(s.binds)},
+                                    {"link_failures", static_cast<std::int64_t>(s.link_failures)}}) {
+        out += std::string("quanzu_sms_total{what=\"") + name + "\"} " + std::to_string(n) + "\n";
+      }
+    }
+    if (!voice) return out;
     const auto h = voice->health();
-    std::string out =
+    out +=
         "# HELP quanzu_voice_up Whether the SIP robocall channel runs.\n# TYPE quanzu_voice_up gauge\n"
         "quanzu_voice_up " + std::to_string(h.running ? 1 : 0) + "\n"
         "# HELP quanzu_voice_calls_in_progress Robocalls ringing or answered now.\n"
@@ -374,6 +424,7 @@ Platform::~Platform() {
   dispatcher_.reset();
   // Channels report results into the handling service and so the store: they go first.
   voice_ = nullptr;
+  smpp_ = nullptr;
   sms_channel_.reset();
   robocall_channel_.reset();
   bank_channel_.reset();

@@ -16,6 +16,7 @@
 #include "app/config.h"
 #include "base/clock.h"
 #include "channels/dispatcher.h"
+#include "channels/sms/smpp_channel.h"
 #include "channels/voice/voice_channel.h"
 #include "cases/service.h"
 #include "geo/jurisdictions.h"
@@ -111,6 +112,7 @@ class Platform {
   std::unique_ptr<handling::HandlingService> handling_;
   std::unique_ptr<channels::Channel> sms_channel_, robocall_channel_, bank_channel_;
   channels::voice::VoiceChannel* voice_ = nullptr;  // robocall_channel_, when it is SIP
+  channels::SmppChannel* smpp_ = nullptr;           // sms_channel_, when it is SMPP
   std::unique_ptr<handling::TimerWorker> timer_worker_;
   std::unique_ptr<api::LiveStream> stream_;
   std::unique_ptr<channels::Channel> handoff_channel_;

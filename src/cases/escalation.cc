@@ -243,6 +243,11 @@ Result<Case> record_event(const Case& current, const EventRequest& request, cons
   if (request.kind == EventRequest::Kind::kAttempt) {
     const AttemptRequest& attempt = request.attempt;
     if (!attempt.ref.empty()) {
+      // A result can come before the dispatcher noted the message as placed (a quick
+      // delivery receipt): then it went out by now, which is the first attempt too.
+      for (const auto& p : h.pending) {
+        if (p.ref == attempt.ref && !p.placed_at && !h.sla.first_attempt_at) h.sla.first_attempt_at = now;
+      }
       std::erase_if(h.pending, [&](const PendingAttempt& p) { return p.ref == attempt.ref; });
     }
     // An SMS receipt does not make an attempt: the message went out when it was placed.
