@@ -433,6 +433,21 @@ TEST_F(SmppChannelTest, ReconnectsWhenTheSmscComesBack) {
   EXPECT_EQ(str(smsc.events("message")[1], "dest"), "13600000001");
 }
 
+TEST_F(SmppChannelTest, ANumberTheSmscRefusesForGoodIsReportedFailedAndNotRetried) {
+  Smsc smsc({"--refuse", "13800000099"});
+  RecordingSink sink;
+  auto channel = SmppChannel::create(options(smsc.port()), sink.sink());
+  ASSERT_TRUE(channel.has_value()) << channel.error().message;
+  // Done as far as the outbox goes: delivering it again must not send it again.
+  ASSERT_TRUE((*channel)->deliver(sms(31, "13800000099")).has_value());
+  ASSERT_TRUE((*channel)->deliver(sms(31, "13800000099")).has_value());
+  ASSERT_TRUE(sink.wait_for(1)) << smsc.read_all();
+  EXPECT_EQ(sink.results().at("C-31/sms/1"), std::vector<std::string>{"failed"});
+  EXPECT_EQ(smsc.events("refused").size(), 1u) << smsc.read_all();
+  EXPECT_TRUE(smsc.events("message").empty());
+  EXPECT_EQ((*channel)->health().failures, 1);
+}
+
 // The whole platform: `quanzu serve` with [sms] pointing at the simulator. A low case's
 // warning SMS goes out through the outbox and the SMSC; its delivery receipt comes back and
 // the plan closes the case as warned.

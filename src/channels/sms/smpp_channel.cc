@@ -195,12 +195,14 @@ class SmppChannel::Link {
     const auto start = SteadyClock::now();
     const auto deadline = start + std::chrono::milliseconds(options_.deliver_timeout);
     const auto unbound_deadline = start + std::chrono::milliseconds(options_.unbound_timeout);
-    while (sub->accepted < sub->parts.size() && !sub->error && !stopping_) {
+    while (sub->accepted < sub->parts.size() && !sub->error && !sub->refused_for_good && !stopping_) {
       const auto now = SteadyClock::now();
       if (now >= deadline || (state_ != SmppLinkState::kBound && now >= unbound_deadline)) break;
       cv_.wait_until(lock, state_ == SmppLinkState::kBound ? deadline : std::min(deadline, unbound_deadline));
     }
     if (sub->accepted == sub->parts.size()) return true;
+    // Reported failed already; the outbox must not try again.
+    if (sub->refused_for_good) return true;
     if (sub->error) return fail(Code::kUnavailable, *sub->error);
     if (stopping_) return fail(Code::kUnavailable, "SMPP channel is stopping");
     return fail(Code::kUnavailable,
@@ -238,6 +240,7 @@ class SmppChannel::Link {
     std::vector<std::optional<std::string>> results;  // final receipt result per part
     size_t accepted = 0;
     std::optional<std::string> error;  // the SMSC refused a part; cleared by the next deliver()
+    bool refused_for_good = false;     // a part's destination can never be reached: done, failed
     SteadyClock::time_point accepted_at{};
     bool reported = false;
   };
@@ -368,6 +371,12 @@ class SmppChannel::Link {
     }
   }
 
+  // Statuses that say the destination is wrong (SMPP 3.4 §5.1.3): retrying cannot help.
+  static bool permanent_refusal(std::uint32_t status) {
+    return status == 0x0B /* ESME_RINVDSTADR */ || status == 0x50 /* ESME_RINVDSTTON */ ||
+           status == 0x51 /* ESME_RINVDSTNPI */;
+  }
+
   void on_submit_resp(const smpp::Header& h, const std::string& pdu, std::vector<Report>& reports) {
     auto it = in_flight_.find(h.sequence);
     if (it == in_flight_.end()) return;  // an answer to a link we already gave up on
@@ -398,6 +407,17 @@ class SmppChannel::Link {
       sub.state[part.index] = PartState::kQueued;
       queue_.push_front(part);
       next_send_at_ = SteadyClock::now() + kThrottledPause;
+    } else if (permanent_refusal(h.status)) {
+      // The number itself is wrong: no retry can help. The message is done, and failed.
+      sub.state[part.index] = PartState::kRejected;
+      ++health_.rejected;
+      sub.refused_for_good = true;
+      if (!sub.reported) {
+        sub.reported = true;
+        ++health_.failures;
+        reports.push_back({sub.ref, "failed"});
+      }
+      cv_.notify_all();
     } else {
       sub.state[part.index] = PartState::kRejected;
       ++health_.rejected;

@@ -3,6 +3,7 @@
 //   node smsc.js --log FILE [--port 0] [--system-id quanzu] [--password secret]
 //                [--receipt NUMBER=STAT ...] [--receipt-delay-ms 20] [--kill-after N]
 //                [--resp-delay-ms 0] [--enquire-every-ms 0] [--early-receipts on]
+//                [--refuse NUMBER ...]   (answers ESME_RINVDSTADR for that destination)
 //
 // It checks bind_transceiver credentials, decodes each part's UCS-2 on its own (as a handset
 // does, so a surrogate pair split across parts shows up as U+FFFD), reassembles concatenated
@@ -33,6 +34,7 @@ for (let i = 0; i < argv.length; i += 2) {
   else if (key === '--enquire-every-ms') args.enquireEveryMs = Number(value);
   else if (key === '--log') args.log = value;
   else if (key === '--early-receipts') args.earlyReceipts = value === 'on';
+  else if (key === '--refuse') args.refuse = (args.refuse || []).concat([value]);
   else { console.error('unknown option ' + key); process.exit(2); }
 }
 if (!args.log) { console.error('--log FILE is required'); process.exit(2); }
@@ -132,6 +134,11 @@ const server = smpp.createServer((session) => {
 function answer(session, pdu) {
   outstanding -= 1;
   if (session.killed) return record({ event: 'ignored_after_kill', dest: pdu.destination_addr });
+  if ((args.refuse || []).includes(pdu.destination_addr)) {
+    record({ event: 'refused', dest: pdu.destination_addr });
+    session.send(pdu.response({ command_status: smpp.ESME_RINVDSTADR }));
+    return;
+  }
   const id = (nextId++).toString(16);
   const sm = pdu.short_message;  // {udh: [Buffer], message: string} decoded by data_coding
   const text = asHandsetShows(sm.message);
