@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include "base/time.h"
+#include "instruction/instruction.h"
 
 namespace quanzu::app {
 namespace {
@@ -58,9 +59,9 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
       {"grading", {"rules"}},
       {"handling", {"plans"}},
       {"sms", {"smsc", "system_id", "password_file", "system_type", "source_addr", "window",
-               "max_per_second", "template"}},
+               "max_per_second", "template", "templates"}},
       {"voice", {"trunk", "transport", "local_ip", "caller_id", "username", "password_file",
-                 "max_calls", "ring_timeout", "ask_acknowledge", "recording"}},
+                 "max_calls", "ring_timeout", "ask_acknowledge", "recording", "templates"}},
       {"time", {"utc_offset_minutes"}},
       {"demo", {"rate_per_minute", "seed", "malformed", "simulate_handling"}},
   };
@@ -133,6 +134,29 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
   integer("sms", "window", into.sms_window, 1, 1000);
   integer("sms", "max_per_second", into.sms_max_per_second, 0, 10000);
   string("sms", "template", into.sms_template);
+  // Message texts per scam type: [sms.templates] and [voice.templates].
+  auto templates = [&](const char* section, std::map<std::string, std::string>& out) {
+    const toml::node* node = root.at_path(std::string(section) + ".templates").node();
+    if (!node) return;
+    const toml::table* table = node->as_table();
+    if (!table) {
+      errors.push_back(where(path, node->source()) + ": " + section + ".templates must be a table [" + section + ".templates]");
+      return;
+    }
+    for (const auto& [key, value] : *table) {
+      const std::string k(key.str());
+      if (k != "default" && !instruction::parse_scam_type(k)) {
+        errors.push_back(where(path, value.source()) + ": " + section + ".templates." + k +
+                         ": not a scam type of the feed (or \"default\")");
+      } else if (!value.is_string() || value.value<std::string>()->empty()) {
+        errors.push_back(where(path, value.source()) + ": " + section + ".templates." + k + " must be a non-empty string");
+      } else {
+        out[k] = *value.value<std::string>();
+      }
+    }
+  };
+  templates("sms", into.sms_templates);
+  templates("voice", into.voice_templates);
   string("voice", "trunk", into.voice_trunk);
   string("voice", "transport", into.voice_transport);
   if (into.voice_transport != "udp" && into.voice_transport != "tcp") {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "base/result.h"
@@ -39,6 +40,8 @@ struct Config {
   int sms_window = 10;
   int sms_max_per_second = 20;
   std::string sms_template;             // default text; {station}, {scam}, {phone}
+  // [sms.templates] / [voice.templates]: scam type (or "default") -> text.
+  std::map<std::string, std::string> sms_templates, voice_templates;
   // Robocalls over SIP; without a trunk they go to the log (or the demo's simulation).
   std::string voice_trunk;              // "host:port"
   std::string voice_transport = "udp";  // udp | tcp

@@ -70,6 +70,25 @@ TEST(Config, HandlingAndBankSettings) {
       << r.error().message;
 }
 
+TEST(Config, MessageTemplatesPerScamType) {
+  Config c;
+  auto r = load_config_file(write_temp("[sms.templates]\ndefault = \"A {station}\"\nromance = \"B\"\n"
+                                       "[voice.templates]\nprize = \"C\"\n"),
+                            c);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(c.sms_templates.at("default"), "A {station}");
+  EXPECT_EQ(c.sms_templates.at("romance"), "B");
+  EXPECT_EQ(c.voice_templates.at("prize"), "C");
+  Config d;
+  const std::string path = write_temp("[sms.templates]\nlottery = \"x\"\nprize = 3\n");
+  r = load_config_file(path, d);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find(path + ":2: sms.templates.lottery: not a scam type"), std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find(path + ":3: sms.templates.prize must be a non-empty string"), std::string::npos)
+      << r.error().message;
+}
+
 TEST(Config, ShippedPlansAreValid) {
   Config c;
   auto plans = load_plans(c);

@@ -288,6 +288,10 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, StartOpt
     sms.window = config.sms_window;
     sms.max_per_second = config.sms_max_per_second;
     if (!config.sms_template.empty()) sms.templates.default_template = config.sms_template;
+    for (const auto& [scam, text] : config.sms_templates) {
+      if (scam == "default") sms.templates.default_template = text;
+      else sms.templates.by_scam_type[scam] = text;
+    }
     auto created = channels::SmppChannel::create(
         std::move(sms), [handling = p->handling_.get()](const std::string& ref, const std::string& result,
                                                         std::optional<std::int64_t> seconds) {
@@ -316,6 +320,7 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, StartOpt
     voice.ring_timeout = std::chrono::milliseconds(config.voice_ring_timeout_ms);
     voice.ask_acknowledge = config.voice_ask_acknowledge;
     if (!config.voice_recording.empty()) voice.recordings["default"] = config.voice_recording;
+    voice.templates = config.voice_templates;
     auto created = channels::voice::VoiceChannel::create(
         std::move(voice), [handling = p->handling_.get()](const std::string& ref, const std::string& result,
                                                           std::optional<std::int64_t> seconds) {
