@@ -526,6 +526,16 @@ void Api::health(Exchange& exchange) {
                     {"store", probe ? "ok" : probe.error().message},
                     {"store_queue_depth", m.queue_depth},
                     {"uptime_seconds", (clock_.now() - started_at_) / 1000}};
+  // The channels' state: a link down does not make the server unhealthy (the outbox keeps
+  // the messages), but whoever watches should see it.
+  if (extra_health_) {
+    json::object channels = extra_health_();
+    bool all_up = true;
+    for (const auto& [name, state] : channels) all_up = all_up && state.is_object() && state.as_object().at("up").as_bool();
+    body["channels"] = std::move(channels);
+    if (probe && !all_up) body["status"] = "degraded";
+  }
+  if (auto backlog = store_.outbox_backlog()) body["outbox_backlog"] = *backlog;
   answer(exchange, json_response(probe ? 200 : 503, body));
 }
 

@@ -5,6 +5,8 @@
 #include <functional>
 #include <memory>
 
+#include <boost/json/object.hpp>
+
 #include "api/http_server.h"
 #include "api/live_stream.h"
 #include "api/metrics.h"
@@ -47,6 +49,8 @@ class Api {
   }
   // More Prometheus text for /metrics (the channels' health), appended as it is.
   void set_extra_metrics(std::function<std::string()> f) { extra_metrics_ = std::move(f); }
+  // The channels' state for /healthz: name -> {"up": bool, ...}.
+  void set_extra_health(std::function<boost::json::object()> f) { extra_health_ = std::move(f); }
   // Serves the handling routes (handling_routes.cc): call tasks, door visits, responders,
   // stop-payments with their documents, the bank's signed callback (checked with
   // `bank_secret`; refused while it is empty) and results from channel gateways.
@@ -104,6 +108,7 @@ class Api {
   stoppay::DocumentStore* documents_ = nullptr;
   std::string bank_secret_;
   std::function<std::string()> extra_metrics_;
+  std::function<boost::json::object()> extra_health_;
   Millis started_at_;
 };
 

@@ -362,6 +362,21 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, StartOpt
   p->api_ = std::make_unique<api::Api>(*p->service_, *p->store_, p->stations_, *p->stream_,
                                        p->clock_, options);
   p->api_->set_handling(p->handling_.get(), p->documents_.get(), bank_secret);
+  p->api_->set_extra_health([voice = p->voice_, smpp = p->smpp_] {
+    boost::json::object channels;
+    if (smpp) {
+      const auto s = smpp->health();
+      channels["sms"] = boost::json::object{{"up", s.link == channels::SmppLinkState::kBound},
+                                            {"link", channels::link_state_name(s.link)},
+                                            {"queue", s.queue_depth},
+                                            {"last_error", s.last_error}};
+    }
+    if (voice) {
+      const auto h = voice->health();
+      channels["robocall"] = boost::json::object{{"up", h.running}, {"calls_in_progress", h.in_progress}};
+    }
+    return channels;
+  });
   p->api_->set_extra_metrics([voice = p->voice_, smpp = p->smpp_] {
     std::string out;
     if (smpp) {

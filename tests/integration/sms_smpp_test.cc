@@ -490,6 +490,9 @@ TEST_F(SmppChannelTest, ThePlatformSendsTheWarningAndItsReceiptClosesALowCase) {
   EXPECT_FALSE(c.at("handling").at("sla").at("first_attempt_at").is_null());
   auto metrics = client.get("/metrics").body;
   EXPECT_NE(metrics.find("quanzu_sms_link_up 1"), std::string::npos) << metrics;
+  auto health = json::parse(client.get("/healthz").body).as_object();
+  EXPECT_EQ(health.at("status").as_string(), "ok");
+  EXPECT_EQ(health.at("channels").at("sms").at("link").as_string(), "bound");
 }
 
 }  // namespace
