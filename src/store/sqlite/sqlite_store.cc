@@ -82,12 +82,6 @@ std::optional<std::int64_t> task_due(const Case& c) {
   return task->due_at;
 }
 
-bool has_unfinished_stop_payment(const cases::StopPayment& sp) {
-  return sp.status == cases::StopPaymentStatus::kRequested ||
-         sp.status == cases::StopPaymentStatus::kActive ||
-         sp.status == cases::StopPaymentStatus::kReleaseRequested;
-}
-
 Responder read_responder(const Stmt& s) {
   Responder r;
   r.id = s.text(0);

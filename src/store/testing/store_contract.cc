@@ -343,16 +343,25 @@ TEST_P(StoreContract, TheEarliestDeadlineOfEachCaseIsIndexedAndGoesWhenFired) {
   EXPECT_EQ((**got).handling.timers[0].kind, cases::timer::kTaskDue);
 }
 
+cases::CallTask task(Millis created, Millis due) {
+  cases::CallTask t;
+  t.created_at = created;
+  t.due_at = due;
+  t.reason = "first action";
+  return t;
+}
+
 TEST_P(StoreContract, OpenCallTasksAndUnfinishedStopPaymentsAreListedByStation) {
   auto store = GetParam()();
   NewCase a = sample_case("Q-A", 1000, "500105-01");
-  a.kase.handling.task = cases::CallTask{1000, 8000, "first action"};
+  a.kase.handling.task = task(1000, 8000);
   NewCase b = sample_case("Q-B", 1001, "500105-01");
-  b.kase.handling.task = cases::CallTask{1001, 4000, "first action"};
+  b.kase.handling.task = task(1001, 4000);
   NewCase c = sample_case("Q-C", 1002, "500112-01");
-  c.kase.handling.task = cases::CallTask{1002, 2000, "first action"};
+  c.kase.handling.task = task(1002, 2000);
   NewCase done = sample_case("Q-D", 1003, "500105-01");
-  done.kase.handling.task = cases::CallTask{1003, 1000, "first action", 1500};
+  done.kase.handling.task = task(1003, 1000);
+  done.kase.handling.task->done_at = 1500;
   cases::StopPayment sp;
   sp.id = "X-S1";
   sp.status = cases::StopPaymentStatus::kActive;
