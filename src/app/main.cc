@@ -12,6 +12,8 @@
 #include "app/ingest_command.h"
 #include "app/platform.h"
 #include "app/rules_command.h"
+#include "app/user_command.h"
+#include "base/clock.h"
 
 namespace {
 
@@ -28,6 +30,10 @@ constexpr const char* kUsage =
     "  ingest FILE    load a JSON or NDJSON file of instructions into a data directory\n"
     "  rules check FILE | rules whatif DRAFT\n"
     "                 validate a grading rules file; show what a draft would change\n"
+    "  user add|disable|enable|reset|list\n"
+    "                 people's logins (passwords read from standard input)\n"
+    "  token create|revoke|list\n"
+    "                 API tokens for machine clients (scopes ingest, read, bank_callback)\n"
     "  version        print the version\n"
     "\n"
     "Run 'quanzu COMMAND --help' for a command's options.\n";
@@ -181,6 +187,14 @@ int main(int argc, char** argv) {
   if (command == "version" || command == "--version") {
     std::cout << "quanzu " << QUANZU_VERSION << "\n";
     return 0;
+  }
+  if (command == "user" || command == "token") {
+    quanzu::SystemClock clock;
+    quanzu::app::UserCommandEnv env{std::cin, std::cout, std::cerr, clock};
+    env.terminal = isatty(STDIN_FILENO) != 0;
+    const std::vector<std::string> rest(argv + 2, argv + argc);
+    return command == "user" ? quanzu::app::run_user_command(rest, env)
+                             : quanzu::app::run_token_command(rest, env);
   }
   Args args;
   std::string error;

@@ -122,6 +122,32 @@ CREATE TABLE responders (
 ) WITHOUT ROWID;
 CREATE INDEX responders_by_station ON responders(station_code);
 )sql",
+      // 5: people's logins and machine clients' API tokens (auth/users). A token is kept
+      // only as the SHA-256 of its secret; scopes are space-separated wire names.
+      R"sql(
+CREATE TABLE users (
+  name TEXT PRIMARY KEY COLLATE NOCASE,
+  role TEXT NOT NULL,
+  station_code TEXT NOT NULL DEFAULT '',
+  responder_id TEXT NOT NULL DEFAULT '',
+  password_hash TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  scopes TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER,
+  revoked_at INTEGER
+) WITHOUT ROWID;
+)sql",
   };
   return kMigrations;
 }
