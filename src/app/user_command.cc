@@ -183,7 +183,12 @@ Result<std::string> read_password(UserCommandEnv& env, const std::string& for_wh
   return first;
 }
 
-std::string time_text(Millis at) { return at == 0 ? "-" : format_rfc3339(at).substr(0, 19); }
+// "2023-11-29T10:26:00+08:00": seconds are enough for a list.
+std::string time_text(Millis at) {
+  if (at == 0) return "-";
+  const std::string full = format_rfc3339(at);
+  return full.substr(0, 19) + full.substr(23);
+}
 
 int user_add(const Parsed& p, UserCommandEnv& env) {
   auth::User user;
@@ -303,14 +308,14 @@ int user_list(const Parsed& p, UserCommandEnv& env) {
   }
   const Millis now = env.clock.now();
   env.out << std::left << std::setw(24) << "NAME" << std::setw(12) << "ROLE" << std::setw(12)
-          << "STATION" << std::setw(16) << "RESPONDER" << std::setw(30) << "STATE" << "CREATED\n";
+          << "STATION" << std::setw(16) << "RESPONDER" << std::setw(36) << "STATE" << "CREATED\n";
   for (const auto& u : *users) {
     std::string state = u.disabled ? "disabled"
                         : u.locked(now) ? "locked until " + time_text(u.locked_until)
                                         : "active";
     env.out << std::left << std::setw(24) << u.name << std::setw(12) << auth::name(u.role)
             << std::setw(12) << (u.station_code.empty() ? "-" : u.station_code) << std::setw(16)
-            << (u.responder_id.empty() ? "-" : u.responder_id) << std::setw(30) << state
+            << (u.responder_id.empty() ? "-" : u.responder_id) << std::setw(36) << state
             << time_text(u.created_at) << "\n";
   }
   return 0;
@@ -385,12 +390,12 @@ int token_list(const Parsed& p, UserCommandEnv& env) {
     return 1;
   }
   env.out << std::left << std::setw(18) << "ID" << std::setw(24) << "NAME" << std::setw(28)
-          << "SCOPES" << std::setw(21) << "CREATED" << std::setw(21) << "LAST USED" << "STATE\n";
+          << "SCOPES" << std::setw(27) << "CREATED" << std::setw(27) << "LAST USED" << "STATE\n";
   for (const auto& t : *tokens) {
     std::string scopes;
     for (auto s : t.scopes) scopes += (scopes.empty() ? "" : ",") + std::string(auth::name(s));
     env.out << std::left << std::setw(18) << t.id << std::setw(24) << t.name << std::setw(28)
-            << scopes << std::setw(21) << time_text(t.created_at) << std::setw(21)
+            << scopes << std::setw(27) << time_text(t.created_at) << std::setw(27)
             << time_text(t.last_used_at.value_or(0))
             << (t.revoked() ? "revoked " + time_text(*t.revoked_at) : std::string("active")) << "\n";
   }
