@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "app/audit_command.h"
 #include "app/config.h"
 #include "app/demo.h"
 #include "app/ingest_command.h"
@@ -34,6 +35,8 @@ constexpr const char* kUsage =
     "                 people's logins (passwords read from standard input)\n"
     "  token create|revoke|list\n"
     "                 API tokens for machine clients (scopes ingest, read, bank_callback)\n"
+    "  audit verify FILE | audit export FILE\n"
+    "                 check the audit log's hash chain; export its entries for auditors\n"
     "  version        print the version\n"
     "\n"
     "Run 'quanzu COMMAND --help' for a command's options.\n";
@@ -85,6 +88,19 @@ constexpr const char* kRulesUsage =
     "The rules in force live in DIR/rules.toml (or [grading] rules in the config file);\n"
     "edit it and send SIGHUP to the server, or POST it to /api/v1/rules.\n";
 
+constexpr const char* kAuditUsage =
+    "usage: quanzu audit verify FILE [--anchor SEQ:HASH]\n"
+    "       quanzu audit export FILE [--since TIME] [--until TIME] [--format jsonl|csv]\n"
+    "\n"
+    "verify: checks every line of the hash-chained audit log and names each changed, deleted,\n"
+    "        reordered or malformed entry as FILE:LINE. A tail cut off the file cannot be seen\n"
+    "        from the file alone: give --anchor with the chain_last_seq:chain_last_hash of an\n"
+    "        earlier export. Exit status 0 intact, 1 tampered, 2 unreadable.\n"
+    "export: writes the entries with --since <= time < --until (RFC 3339 or a duration back\n"
+    "        from now, like 30d) as JSON lines exactly as stored, or CSV, then a last line with\n"
+    "        the chain's last seq and hash for the auditor to keep as the next anchor.\n"
+    "        Exit status 0 done, 1 done but the log fails verification, 2 failure.\n";
+
 struct Args {
   std::vector<std::string> positional;
   std::map<std::string, std::string> options;  // "--data" -> "DIR"; flags -> ""
@@ -94,7 +110,8 @@ struct Args {
 bool takes_value(const std::string& name) {
   static const std::vector<std::string> kWithValue{"--config", "--listen", "--data", "--districts",
                                                    "--threads", "--rate", "--seed", "--format",
-                                                   "--batch", "--since", "--until", "--sample"};
+                                                   "--batch", "--since", "--until", "--sample",
+                                                   "--anchor"};
   for (const auto& n : kWithValue) {
     if (n == name) return true;
   }
@@ -202,6 +219,7 @@ int main(int argc, char** argv) {
                       : command == "demo" ? kDemoUsage
                       : command == "ingest" ? kIngestUsage
                       : command == "rules"  ? kRulesUsage
+                      : command == "audit"  ? kAuditUsage
                                             : nullptr;
   if (!usage) {
     std::cerr << "quanzu: unknown command '" << command << "'\n\n" << kUsage;
@@ -282,6 +300,24 @@ int main(int argc, char** argv) {
       return quanzu::app::run_rules_whatif(config, options);
     }
     return usage_error(command, "say 'check' or 'whatif'", usage);
+  }
+
+  if (command == "audit") {
+    const std::string verb = args.positional.empty() ? "" : args.positional[0];
+    if (verb != "verify" && verb != "export") return usage_error(command, "say 'verify' or 'export'", usage);
+    if (args.positional.size() != 2) return usage_error(command, "give exactly one FILE", usage);
+    auto option = [&](const char* name) {
+      auto it = args.options.find(name);
+      return it == args.options.end() ? std::string() : it->second;
+    };
+    if (verb == "verify") {
+      if (!check_known(args, {"--anchor"}, error)) return usage_error(command, error, usage);
+      return quanzu::app::run_audit_verify(args.positional[1], option("--anchor"), std::cout, std::cerr);
+    }
+    if (!check_known(args, {"--since", "--until", "--format"}, error)) return usage_error(command, error, usage);
+    quanzu::app::AuditExportOptions options{args.positional[1], option("--since"), option("--until"),
+                                            args.options.count("--format") ? option("--format") : "jsonl"};
+    return quanzu::app::run_audit_export(options, std::cout, std::cerr);
   }
 
   // ingest
