@@ -41,7 +41,8 @@ int run_audit_verify(const std::string& file, const std::string& anchor_text, st
   if (!report->ok) {
     print_problems(file, *report, err);
     err << file << ": TAMPERED: " << report->problems.size() << " problem"
-        << (report->problems.size() == 1 ? "" : "s") << " in " << report->lines << " lines; first: "
+        << (report->problems.size() == 1 ? "" : "s") << " in " << report->lines << " line"
+        << (report->lines == 1 ? "" : "s") << "; first: "
         << report->first_problem()->message << "\n";
     return 1;
   }

@@ -122,7 +122,7 @@ Result<AuditEntry> parse_line(std::string_view line) {
     into = std::string(f->get_string());
     return true;
   };
-  if (!integer("seq", e.seq)) return fail(Code::kInvalid, "missing or non-integer \"seq\"");
+  if (!integer("seq", e.seq) || e.seq < 1) return fail(Code::kInvalid, "missing, non-integer or non-positive \"seq\"");
   if (!integer("at", e.at)) return fail(Code::kInvalid, "missing or non-integer \"at\"");
   struct {
     const char* name;
@@ -215,6 +215,14 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::string& path) {
     const int err = errno;
     ::close(fd);
     return fail(Code::kUnavailable, "cannot stat audit log " + path + ": " + std::strerror(err));
+  }
+  if (st.st_size == 0) {
+    // The file may be new: sync its directory entry, or a crash could lose the whole log.
+    const std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+    if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+      (void)::fsync(dfd);
+      ::close(dfd);
+    }
   }
   // The whole file is read once to count lines, so the error can name the line.
   std::string last_line;
@@ -408,7 +416,9 @@ Result<VerifyReport> verify_audit(const std::string& path, const std::optional<A
     p.message = where(p.line, p.seq) + ": " + head + p.message.substr(p.message.find(": ") + 2);
   }
 
-  if (anchor) {
+  if (anchor && anchor->seq == 0) {
+    // An anchor taken of an empty log: every log extends it.
+  } else if (anchor) {
     if (report.last.seq < anchor->seq) {
       report.problems.push_back(VerifyProblem{
           Kind::kAnchor, 0, std::nullopt,

@@ -82,7 +82,8 @@ class AuditLog {
   AuditLog& operator=(const AuditLog&) = delete;
 
   // Appends `entry` (its seq, prev_hash and hash are ignored and set here) and returns it as
-  // stored. Returns only after fdatasync() has the line on disk: answer the request whose
+  // stored. Returns only after fdatasync() has the line on disk (and open() syncs the
+  // directory of a new file), one sync per entry, under the mutex: answer the request whose
   // action this records only after append() succeeded, so no answered action goes unlogged.
   // Strings that are not valid UTF-8 are stored with U+FFFD in place of the bad bytes.
   // Fails with kInvalid (no action, or detail not a JSON object), kTooLarge (a field over

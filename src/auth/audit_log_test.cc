@@ -271,6 +271,10 @@ TEST_F(AuditLogTest, TruncatedTailIsCaughtOnlyWithAnAnchor) {
   auto at3 = verify_audit(path_, 3, verify().last.hash);
   ASSERT_TRUE(at3);
   EXPECT_TRUE(at3->ok);
+  // An anchor of the empty log: every log extends it.
+  auto empty = verify_audit(path_, 0, std::string(64, '0'));
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->ok);
   // A wrong hash for an existing seq is named.
   auto wrong = verify_audit(path_, 2, std::string(64, 'a'));
   ASSERT_TRUE(wrong);
@@ -313,6 +317,14 @@ TEST_F(AuditLogTest, UnexpectedMemberIsMalformed) {
   ASSERT_FALSE(r.ok);
   EXPECT_EQ(r.problems[0].kind, VerifyProblem::Kind::kMalformed);
   EXPECT_NE(r.problems[0].message.find("note"), std::string::npos);
+
+  lines = read_lines();
+  lines[1].replace(0, 8, "{\"seq\":-9");
+  write_lines(lines);
+  r = verify();
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.problems.back().line, 2);
+  EXPECT_EQ(r.problems.back().kind, VerifyProblem::Kind::kMalformed) << r.problems.back().message;
 }
 
 TEST_F(AuditLogTest, ExportFiltersByTimeAndEndsWithTheAnchor) {
