@@ -26,10 +26,12 @@ int run_audit_verify(const std::string& file, const std::string& anchor_text, st
     try {
       if (colon == std::string::npos) throw 1;
       size_t used = 0;
-      anchor = auth::AuditAnchor{std::stoll(anchor_text.substr(0, colon), &used), anchor_text.substr(colon + 1)};
+      anchor = auth::AuditAnchor{std::stoll(anchor_text.substr(0, colon), &used),
+                                 anchor_text.substr(colon + 1)};
       if (used != colon || anchor->seq < 0 || anchor->hash.size() != 64) throw 1;
     } catch (...) {
-      err << "quanzu audit verify: --anchor takes SEQ:HASH (the chain_last_seq and chain_last_hash of an export)\n";
+      err << "quanzu audit verify: --anchor takes SEQ:HASH (the chain_last_seq and chain_last_hash "
+             "of an export)\n";
       return 2;
     }
   }
@@ -42,8 +44,8 @@ int run_audit_verify(const std::string& file, const std::string& anchor_text, st
     print_problems(file, *report, err);
     err << file << ": TAMPERED: " << report->problems.size() << " problem"
         << (report->problems.size() == 1 ? "" : "s") << " in " << report->lines << " line"
-        << (report->lines == 1 ? "" : "s") << "; first: "
-        << report->first_problem()->message << "\n";
+        << (report->lines == 1 ? "" : "s") << "; first: " << report->first_problem()->message
+        << "\n";
     return 1;
   }
   out << file << ": OK, " << report->entries << " entries, chain intact"

@@ -1,13 +1,12 @@
 #include "app/audit_command.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "auth/audit_log.h"
 
@@ -29,7 +28,7 @@ class AuditCommandTest : public ::testing::Test {
     ASSERT_TRUE(log);
     for (int i = 1; i <= 5; ++i) {
       auth::AuditEntry e;
-      e.at = 1700000000000 + i * 60000;
+      e.at = 1700000000000 + Millis{i} * 60000;
       e.actor = "op";
       e.role = "station_operator";
       e.action = "view_personal_data";
@@ -61,7 +60,8 @@ class AuditCommandTest : public ::testing::Test {
 TEST_F(AuditCommandTest, VerifyIntactLogExitsZero) {
   EXPECT_EQ(run_audit_verify(path_, "", out_, err_), 0) << err_.str();
   EXPECT_NE(out_.str().find("OK, 5 entries"), std::string::npos) << out_.str();
-  EXPECT_EQ(run_audit_verify(path_, std::to_string(anchor_.seq) + ":" + anchor_.hash, out_, err_), 0);
+  EXPECT_EQ(run_audit_verify(path_, std::to_string(anchor_.seq) + ":" + anchor_.hash, out_, err_),
+            0);
 }
 
 TEST_F(AuditCommandTest, VerifyTamperedLogExitsOneNamingTheLine) {
@@ -69,7 +69,8 @@ TEST_F(AuditCommandTest, VerifyTamperedLogExitsOneNamingTheLine) {
   v[3].replace(v[3].find("C-4"), 3, "C-9");
   write(v);
   EXPECT_EQ(run_audit_verify(path_, "", out_, err_), 1);
-  EXPECT_NE(err_.str().find(path_ + ":4: changed: line 4 (seq 4)"), std::string::npos) << err_.str();
+  EXPECT_NE(err_.str().find(path_ + ":4: changed: line 4 (seq 4)"), std::string::npos)
+      << err_.str();
   EXPECT_NE(err_.str().find("TAMPERED"), std::string::npos);
 }
 

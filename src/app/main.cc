@@ -304,7 +304,8 @@ int main(int argc, char** argv) {
 
   if (command == "audit") {
     const std::string verb = args.positional.empty() ? "" : args.positional[0];
-    if (verb != "verify" && verb != "export") return usage_error(command, "say 'verify' or 'export'", usage);
+    if (verb != "verify" && verb != "export")
+      return usage_error(command, "say 'verify' or 'export'", usage);
     if (args.positional.size() != 2) return usage_error(command, "give exactly one FILE", usage);
     auto option = [&](const char* name) {
       auto it = args.options.find(name);
@@ -312,11 +313,14 @@ int main(int argc, char** argv) {
     };
     if (verb == "verify") {
       if (!check_known(args, {"--anchor"}, error)) return usage_error(command, error, usage);
-      return quanzu::app::run_audit_verify(args.positional[1], option("--anchor"), std::cout, std::cerr);
+      return quanzu::app::run_audit_verify(args.positional[1], option("--anchor"), std::cout,
+                                           std::cerr);
     }
-    if (!check_known(args, {"--since", "--until", "--format"}, error)) return usage_error(command, error, usage);
-    quanzu::app::AuditExportOptions options{args.positional[1], option("--since"), option("--until"),
-                                            args.options.count("--format") ? option("--format") : "jsonl"};
+    if (!check_known(args, {"--since", "--until", "--format"}, error))
+      return usage_error(command, error, usage);
+    quanzu::app::AuditExportOptions options{
+        args.positional[1], option("--since"), option("--until"),
+        args.options.count("--format") ? option("--format") : "jsonl"};
     return quanzu::app::run_audit_export(options, std::cout, std::cerr);
   }
 

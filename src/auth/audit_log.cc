@@ -7,26 +7,25 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-
-#include <boost/json.hpp>
 
 namespace quanzu::auth {
 namespace {
 
 namespace json = boost::json;
 
-constexpr size_t kMaxField = 4 * 1024;
-constexpr size_t kMaxDetail = 64 * 1024;
+constexpr size_t kMaxField = size_t{4} * 1024;
+constexpr size_t kMaxDetail = size_t{64} * 1024;
 const std::string kZeroHash(64, '0');
 
 void ensure_sodium() {
   // sodium_init is idempotent and thread-safe; a failure (< 0) means no usable entropy,
   // which hashing does not need.
-  static const int kInit = sodium_init();
-  (void)kInit;
+  static const int init = sodium_init();
+  (void)init;
 }
 
 void add_field(std::string& out, std::string_view bytes) {
@@ -102,10 +101,11 @@ Result<AuditEntry> parse_line(std::string_view line) {
   if (ec) return fail(Code::kInvalid, "not JSON (" + ec.message() + ")");
   const json::object* o = v.if_object();
   if (!o) return fail(Code::kInvalid, "not a JSON object");
-  static const char* const kNames[] = {"seq",  "at",     "actor",     "role", "action",
-                                       "target", "from", "detail", "prev_hash", "hash"};
+  static const char* const names[] = {"seq",    "at",   "actor",  "role",      "action",
+                                      "target", "from", "detail", "prev_hash", "hash"};
   for (const auto& kv : *o) {
-    if (std::find(std::begin(kNames), std::end(kNames), std::string_view(kv.key())) == std::end(kNames)) {
+    if (std::find(std::begin(names), std::end(names), std::string_view(kv.key())) ==
+        std::end(names)) {
       return fail(Code::kInvalid, "unexpected member \"" + std::string(kv.key()) + "\"");
     }
   }
@@ -122,19 +122,22 @@ Result<AuditEntry> parse_line(std::string_view line) {
     into = std::string(f->get_string());
     return true;
   };
-  if (!integer("seq", e.seq) || e.seq < 1) return fail(Code::kInvalid, "missing, non-integer or non-positive \"seq\"");
+  if (!integer("seq", e.seq) || e.seq < 1)
+    return fail(Code::kInvalid, "missing, non-integer or non-positive \"seq\"");
   if (!integer("at", e.at)) return fail(Code::kInvalid, "missing or non-integer \"at\"");
   struct {
     const char* name;
     std::string* into;
-  } const strings[] = {{"actor", &e.actor},   {"role", &e.role},     {"action", &e.action},
-                       {"target", &e.target}, {"from", &e.from},     {"detail", &e.detail},
+  } const strings[] = {{"actor", &e.actor},         {"role", &e.role}, {"action", &e.action},
+                       {"target", &e.target},       {"from", &e.from}, {"detail", &e.detail},
                        {"prev_hash", &e.prev_hash}, {"hash", &e.hash}};
   for (const auto& s : strings) {
-    if (!text(s.name, *s.into)) return fail(Code::kInvalid, std::string("missing or non-string \"") + s.name + "\"");
+    if (!text(s.name, *s.into))
+      return fail(Code::kInvalid, std::string("missing or non-string \"") + s.name + "\"");
   }
   if (!is_hex64(e.hash)) return fail(Code::kInvalid, "\"hash\" is not 64 lowercase hex digits");
-  if (!is_hex64(e.prev_hash)) return fail(Code::kInvalid, "\"prev_hash\" is not 64 lowercase hex digits");
+  if (!is_hex64(e.prev_hash))
+    return fail(Code::kInvalid, "\"prev_hash\" is not 64 lowercase hex digits");
   return e;
 }
 
@@ -160,7 +163,8 @@ Result<std::int64_t> for_each_line(const std::string& path, F on_line) {
     ++number;
     on_line(number, line, !in.eof());
   }
-  if (in.bad()) return fail(Code::kUnavailable, "cannot read " + path + ": " + std::strerror(errno));
+  if (in.bad())
+    return fail(Code::kUnavailable, "cannot read " + path + ": " + std::strerror(errno));
   return number;
 }
 
@@ -183,12 +187,18 @@ std::string audit_entry_hash(const AuditEntry& e) {
 
 const char* problem_kind_name(VerifyProblem::Kind kind) {
   switch (kind) {
-    case VerifyProblem::Kind::kMalformed: return "malformed";
-    case VerifyProblem::Kind::kChanged: return "changed";
-    case VerifyProblem::Kind::kChainBroken: return "chain_broken";
-    case VerifyProblem::Kind::kMissing: return "missing";
-    case VerifyProblem::Kind::kOutOfOrder: return "out_of_order";
-    case VerifyProblem::Kind::kAnchor: return "anchor";
+    case VerifyProblem::Kind::kMalformed:
+      return "malformed";
+    case VerifyProblem::Kind::kChanged:
+      return "changed";
+    case VerifyProblem::Kind::kChainBroken:
+      return "chain_broken";
+    case VerifyProblem::Kind::kMissing:
+      return "missing";
+    case VerifyProblem::Kind::kOutOfOrder:
+      return "out_of_order";
+    case VerifyProblem::Kind::kAnchor:
+      return "anchor";
   }
   return "?";
 }
@@ -203,11 +213,13 @@ AuditLog::~AuditLog() { ::close(fd_); }
 Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::string& path) {
   ensure_sodium();
   const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-  if (fd < 0) return fail(Code::kUnavailable, "cannot open audit log " + path + ": " + std::strerror(errno));
+  if (fd < 0)
+    return fail(Code::kUnavailable, "cannot open audit log " + path + ": " + std::strerror(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     ::close(fd);
-    if (err == EWOULDBLOCK) return fail(Code::kConflict, "audit log " + path + " is open in another process");
+    if (err == EWOULDBLOCK)
+      return fail(Code::kConflict, "audit log " + path + " is open in another process");
     return fail(Code::kUnavailable, "cannot lock audit log " + path + ": " + std::strerror(err));
   }
   struct stat st {};
@@ -218,7 +230,8 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::string& path) {
   }
   if (st.st_size == 0) {
     // The file may be new: sync its directory entry, or a crash could lose the whole log.
-    const std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+    const std::string dir =
+        path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
     if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
       (void)::fsync(dfd);
       ::close(dfd);
@@ -242,15 +255,18 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::string& path) {
     auto refuse = [&](const std::string& why) -> Result<std::unique_ptr<AuditLog>> {
       ::close(fd);
       return fail(Code::kInvalid, path + ":" + std::to_string(last_number) + ": last line " + why +
-                                      "; refusing to append (run 'quanzu audit verify " + path + "')");
+                                      "; refusing to append (run 'quanzu audit verify " + path +
+                                      "')");
     };
     if (!last_has_newline) return refuse("is incomplete (no final newline: a torn write?)");
     auto entry = parse_line(last_line);
     if (!entry) return refuse("is malformed: " + entry.error().message);
-    if (audit_entry_hash(*entry) != entry->hash) return refuse("(seq " + std::to_string(entry->seq) + ") does not match its hash");
+    if (audit_entry_hash(*entry) != entry->hash)
+      return refuse("(seq " + std::to_string(entry->seq) + ") does not match its hash");
     last = AuditAnchor{entry->seq, entry->hash};
   }
-  return std::unique_ptr<AuditLog>(new AuditLog(path, fd, static_cast<std::int64_t>(st.st_size), std::move(last)));
+  return std::unique_ptr<AuditLog>(
+      new AuditLog(path, fd, static_cast<std::int64_t>(st.st_size), std::move(last)));
 }
 
 AuditAnchor AuditLog::anchor() const {
@@ -264,16 +280,20 @@ Result<AuditEntry> AuditLog::append(AuditEntry entry) {
     if (s->size() > kMaxField) return fail(Code::kTooLarge, "audit entry field over 4 KiB");
     *s = valid_utf8(*s);
   }
-  if (entry.detail.size() > kMaxDetail) return fail(Code::kTooLarge, "audit entry detail over 64 KiB");
+  if (entry.detail.size() > kMaxDetail)
+    return fail(Code::kTooLarge, "audit entry detail over 64 KiB");
   if (entry.detail.empty()) entry.detail = "{}";
   {
     boost::system::error_code ec;
     json::value d = json::parse(entry.detail, ec);
-    if (ec || !d.is_object()) return fail(Code::kInvalid, "audit entry detail is not a JSON object");
+    if (ec || !d.is_object())
+      return fail(Code::kInvalid, "audit entry detail is not a JSON object");
   }
 
   std::lock_guard lock(mu_);
-  if (broken_) return fail(Code::kUnavailable, "audit log " + path_ + " failed to sync earlier; restart required");
+  if (broken_)
+    return fail(Code::kUnavailable,
+                "audit log " + path_ + " failed to sync earlier; restart required");
   entry.seq = last_.seq + 1;
   entry.prev_hash = last_.hash;
   entry.hash = audit_entry_hash(entry);
@@ -309,12 +329,14 @@ Result<VerifyReport> verify_audit(const std::string& path, std::int64_t expected
   return verify_audit(path, AuditAnchor{expected_last_seq, expected_last_hash});
 }
 
-Result<VerifyReport> verify_audit(const std::string& path, const std::optional<AuditAnchor>& anchor) {
+Result<VerifyReport> verify_audit(const std::string& path,
+                                  const std::optional<AuditAnchor>& anchor) {
   ensure_sodium();
   VerifyReport report;
   report.last = AuditAnchor{0, kZeroHash};
   using Kind = VerifyProblem::Kind;
-  auto problem = [&](Kind kind, std::int64_t line, std::optional<std::int64_t> seq, const std::string& what) {
+  auto problem = [&](Kind kind, std::int64_t line, std::optional<std::int64_t> seq,
+                     const std::string& what) {
     report.problems.push_back(VerifyProblem{kind, line, seq, where(line, seq) + ": " + what});
   };
 
@@ -327,13 +349,13 @@ Result<VerifyReport> verify_audit(const std::string& path, const std::optional<A
     std::string hash = kZeroHash;
   } prev;
   std::int64_t max_seq = 0;
-  std::vector<std::int64_t> seen;                              // every seq, for gaps vs reorders
+  std::vector<std::int64_t> seen;  // every seq, for gaps vs reorders
   struct Gap {
     size_t problem;
     std::int64_t from, to;  // missing seqs from..to, inclusive
   };
   std::vector<Gap> gaps;
-  std::optional<std::string> anchored_hash;                      // hash of the anchor's seq
+  std::optional<std::string> anchored_hash;  // hash of the anchor's seq
   std::int64_t anchored_line = 0;
 
   auto lines = for_each_line(path, [&](std::int64_t n, const std::string& text, bool newline) {
@@ -349,7 +371,8 @@ Result<VerifyReport> verify_audit(const std::string& path, const std::optional<A
     seen.push_back(e.seq);
     if (!newline) problem(Kind::kMalformed, n, e.seq, "no final newline (a torn write?)");
     if (audit_entry_hash(e) != e.hash) {
-      problem(Kind::kChanged, n, e.seq, "entry changed: its content does not match its hash " + short_hash(e.hash));
+      problem(Kind::kChanged, n, e.seq,
+              "entry changed: its content does not match its hash " + short_hash(e.hash));
     }
     if (anchor && e.seq == anchor->seq && !anchored_hash) {
       anchored_hash = e.hash;
@@ -362,8 +385,8 @@ Result<VerifyReport> verify_audit(const std::string& path, const std::optional<A
       seq_problem = true;
     } else if (prev.any && e.seq <= max_seq) {
       problem(Kind::kOutOfOrder, n, e.seq,
-              "out of order: seq " + std::to_string(e.seq) + " after seq " + std::to_string(max_seq) +
-                  " (entries reordered or duplicated)");
+              "out of order: seq " + std::to_string(e.seq) + " after seq " +
+                  std::to_string(max_seq) + " (entries reordered or duplicated)");
       seq_problem = true;
     } else if (prev.any && prev.known && e.seq > prev.seq + 1) {
       gaps.push_back({report.problems.size(), prev.seq + 1, e.seq - 1});
@@ -371,16 +394,17 @@ Result<VerifyReport> verify_audit(const std::string& path, const std::optional<A
       seq_problem = true;
     }
     if (prev.known && e.prev_hash != prev.hash) {
-      const std::string what =
-          prev.any ? "does not match the hash of line " + std::to_string(prev.line) + " (seq " +
-                         std::to_string(prev.seq) + ")"
-                   : "is not the zero hash of a first entry";
+      const std::string what = prev.any ? "does not match the hash of line " +
+                                              std::to_string(prev.line) + " (seq " +
+                                              std::to_string(prev.seq) + ")"
+                                        : "is not the zero hash of a first entry";
       if (seq_problem) {
         report.problems.back().message += "; prev_hash " + what;
       } else {
         problem(Kind::kChainBroken, n, e.seq,
                 "chain broken: prev_hash " + what +
-                    " — the entry before was changed and re-hashed, replaced, or entries were removed");
+                    " — the entry before was changed and re-hashed, replaced, or entries were "
+                    "removed");
       }
     }
     prev = Prev{true, true, e.seq, n, e.hash};
@@ -405,13 +429,14 @@ Result<VerifyReport> verify_audit(const std::string& path, const std::optional<A
     std::string head;
     if (count == 0) {
       p.kind = Kind::kOutOfOrder;
-      head = "out of order: seq " + std::to_string(*p.seq) + " where seq " + std::to_string(g.from) +
-             " was expected (entries reordered)";
+      head = "out of order: seq " + std::to_string(*p.seq) + " where seq " +
+             std::to_string(g.from) + " was expected (entries reordered)";
     } else {
       std::string list;
       for (auto s : missing) list += (list.empty() ? "" : ", ") + std::to_string(s);
       if (count > static_cast<std::int64_t>(missing.size())) list += ", …";
-      head = std::to_string(count) + " entr" + (count == 1 ? "y" : "ies") + " missing before this line (deleted): seq " + list;
+      head = std::to_string(count) + " entr" + (count == 1 ? "y" : "ies") +
+             " missing before this line (deleted): seq " + list;
     }
     p.message = where(p.line, p.seq) + ": " + head + p.message.substr(p.message.find(": ") + 2);
   }
@@ -422,17 +447,19 @@ Result<VerifyReport> verify_audit(const std::string& path, const std::optional<A
     if (report.last.seq < anchor->seq) {
       report.problems.push_back(VerifyProblem{
           Kind::kAnchor, 0, std::nullopt,
-          "truncated: the log ends at seq " + std::to_string(report.last.seq) + " but the anchor is seq " +
-              std::to_string(anchor->seq) + " (" + std::to_string(anchor->seq - report.last.seq) +
-              " entries cut from the tail)"});
+          "truncated: the log ends at seq " + std::to_string(report.last.seq) +
+              " but the anchor is seq " + std::to_string(anchor->seq) + " (" +
+              std::to_string(anchor->seq - report.last.seq) + " entries cut from the tail)"});
     } else if (!anchored_hash) {
-      report.problems.push_back(VerifyProblem{Kind::kAnchor, 0, std::nullopt,
-                                              "the anchor's seq " + std::to_string(anchor->seq) + " is not in the log"});
+      report.problems.push_back(
+          VerifyProblem{Kind::kAnchor, 0, std::nullopt,
+                        "the anchor's seq " + std::to_string(anchor->seq) + " is not in the log"});
     } else if (*anchored_hash != anchor->hash) {
-      report.problems.push_back(VerifyProblem{
-          Kind::kAnchor, anchored_line, anchor->seq,
-          where(anchored_line, anchor->seq) + ": differs from the anchor: hash " + short_hash(*anchored_hash) +
-              ", anchor " + short_hash(anchor->hash) + " (the log was rewritten from here or before)"});
+      report.problems.push_back(
+          VerifyProblem{Kind::kAnchor, anchored_line, anchor->seq,
+                        where(anchored_line, anchor->seq) + ": differs from the anchor: hash " +
+                            short_hash(*anchored_hash) + ", anchor " + short_hash(anchor->hash) +
+                            " (the log was rewritten from here or before)"});
     }
   }
   report.ok = report.problems.empty();
@@ -455,7 +482,8 @@ std::string csv_field(const std::string& s) {
 
 }  // namespace
 
-Result<ExportSummary> export_audit(const std::string& path, const ExportOptions& options, std::ostream& out) {
+Result<ExportSummary> export_audit(const std::string& path, const ExportOptions& options,
+                                   std::ostream& out) {
   auto report = verify_audit(path);
   if (!report) return tl::unexpected(report.error());
   ExportSummary summary;
@@ -472,16 +500,17 @@ Result<ExportSummary> export_audit(const std::string& path, const ExportOptions&
       out << text << '\n';
       return;
     }
-    out << e->seq << ',' << format_rfc3339(e->at) << ',' << e->at << ',' << csv_field(e->actor) << ','
-        << csv_field(e->role) << ',' << csv_field(e->action) << ',' << csv_field(e->target) << ','
-        << csv_field(e->from) << ',' << csv_field(e->detail) << ',' << e->prev_hash << ',' << e->hash << '\n';
+    out << e->seq << ',' << format_rfc3339(e->at) << ',' << e->at << ',' << csv_field(e->actor)
+        << ',' << csv_field(e->role) << ',' << csv_field(e->action) << ',' << csv_field(e->target)
+        << ',' << csv_field(e->from) << ',' << csv_field(e->detail) << ',' << e->prev_hash << ','
+        << e->hash << '\n';
   });
   if (!lines) return tl::unexpected(lines.error());
   const VerifyReport& r = summary.report;
   if (csv) {
-    out << "# chain_last_seq=" << r.last.seq << " chain_last_hash=" << r.last.hash << " entries=" << r.entries
-        << " exported=" << summary.exported << " verified=" << (r.ok ? "true" : "false")
-        << " problems=" << r.problems.size() << '\n';
+    out << "# chain_last_seq=" << r.last.seq << " chain_last_hash=" << r.last.hash
+        << " entries=" << r.entries << " exported=" << summary.exported
+        << " verified=" << (r.ok ? "true" : "false") << " problems=" << r.problems.size() << '\n';
   } else {
     json::object end;
     end["chain_last_seq"] = r.last.seq;

@@ -44,23 +44,23 @@
 namespace quanzu::auth {
 
 struct AuditEntry {
-  std::int64_t seq = 0;  // set by AuditLog::append
-  Millis at = 0;         // when the action happened (the caller's Clock)
-  std::string actor;     // user name or token id; "" for an unauthenticated client
-  std::string role;      // the actor's role at the time, e.g. "station_operator"
-  std::string action;    // "login", "login_failed", "view_personal_data", "case_event",
-                         // "rules_change", "token_create", ...; never empty
-  std::string target;    // what was acted on, e.g. a case id; may be ""
-  std::string from;      // client address, e.g. "10.1.2.3:51234"
-  std::string detail;    // text of a JSON object; "" is stored as "{}"
-  std::string prev_hash; // set by AuditLog::append
-  std::string hash;      // set by AuditLog::append
+  std::int64_t seq = 0;   // set by AuditLog::append
+  Millis at = 0;          // when the action happened (the caller's Clock)
+  std::string actor;      // user name or token id; "" for an unauthenticated client
+  std::string role;       // the actor's role at the time, e.g. "station_operator"
+  std::string action;     // "login", "login_failed", "view_personal_data", "case_event",
+                          // "rules_change", "token_create", ...; never empty
+  std::string target;     // what was acted on, e.g. a case id; may be ""
+  std::string from;       // client address, e.g. "10.1.2.3:51234"
+  std::string detail;     // text of a JSON object; "" is stored as "{}"
+  std::string prev_hash;  // set by AuditLog::append
+  std::string hash;       // set by AuditLog::append
 };
 
 // The last entry of a chain; an auditor keeps it to detect a truncated tail later.
 struct AuditAnchor {
-  std::int64_t seq = 0;   // 0: the log is empty
-  std::string hash;       // 64 zeros when empty
+  std::int64_t seq = 0;  // 0: the log is empty
+  std::string hash;      // 64 zeros when empty
 };
 
 // The hash of an entry, from every field but `hash` (see the serialization above).
@@ -98,38 +98,40 @@ class AuditLog {
  private:
   AuditLog(std::string path, int fd, std::int64_t size, AuditAnchor last);
 
-  const std::string path_;
-  const int fd_;
+  std::string path_;
+  int fd_;
   mutable std::mutex mu_;
-  std::int64_t size_;      // guarded by mu_: the file's length after the last good append
-  AuditAnchor last_;       // guarded by mu_
-  bool broken_ = false;    // guarded by mu_: a sync failed; refuse appends
+  std::int64_t size_;    // guarded by mu_: the file's length after the last good append
+  AuditAnchor last_;     // guarded by mu_
+  bool broken_ = false;  // guarded by mu_: a sync failed; refuse appends
 };
 
 struct VerifyProblem {
   enum class Kind {
-    kMalformed,     // not a JSON entry of the expected shape, or no final newline
-    kChanged,       // the entry's hash does not match its content
-    kChainBroken,   // prev_hash is not the previous line's hash
-    kMissing,       // seq gap: entries deleted (or the head cut off)
-    kOutOfOrder,    // seq not increasing: entries reordered or duplicated
-    kAnchor,        // the file disagrees with the given anchor (truncated tail, rewritten)
+    kMalformed,    // not a JSON entry of the expected shape, or no final newline
+    kChanged,      // the entry's hash does not match its content
+    kChainBroken,  // prev_hash is not the previous line's hash
+    kMissing,      // seq gap: entries deleted (or the head cut off)
+    kOutOfOrder,   // seq not increasing: entries reordered or duplicated
+    kAnchor,       // the file disagrees with the given anchor (truncated tail, rewritten)
   };
   Kind kind = Kind::kMalformed;
-  std::int64_t line = 0;             // 1-based; 0 for a problem of the whole file
-  std::optional<std::int64_t> seq;   // the entry's seq, when the line could be read
-  std::string message;               // "line 7 (seq 7): entry changed: ..."
+  std::int64_t line = 0;            // 1-based; 0 for a problem of the whole file
+  std::optional<std::int64_t> seq;  // the entry's seq, when the line could be read
+  std::string message;              // "line 7 (seq 7): entry changed: ..."
 };
 
 const char* problem_kind_name(VerifyProblem::Kind kind);
 
 struct VerifyReport {
   bool ok = true;
-  std::int64_t entries = 0;            // lines that parsed as entries
+  std::int64_t entries = 0;  // lines that parsed as entries
   std::int64_t lines = 0;
-  AuditAnchor last;                    // the last parsed entry
-  std::vector<VerifyProblem> problems; // in file order; the anchor check comes last
-  const VerifyProblem* first_problem() const { return problems.empty() ? nullptr : &problems.front(); }
+  AuditAnchor last;                     // the last parsed entry
+  std::vector<VerifyProblem> problems;  // in file order; the anchor check comes last
+  const VerifyProblem* first_problem() const {
+    return problems.empty() ? nullptr : &problems.front();
+  }
 };
 
 // Reads every line and reports every problem it finds (see the top of this file for what it
@@ -155,8 +157,10 @@ struct ExportSummary {
 // exported entry's hash can be checked again), or CSV with a header row
 // (seq,time,at_ms,actor,role,action,target,from,detail,prev_hash,hash). Malformed lines are
 // skipped. A final line states the whole chain's end and whether it verified:
-//   JSON lines: {"chain_last_seq":N,"chain_last_hash":"...","entries":N,"exported":K,"verified":true,"problems":0}
-//   CSV:        # chain_last_seq=N chain_last_hash=... entries=N exported=K verified=true problems=0
+//   JSON lines: {"chain_last_seq":N,"chain_last_hash":"...","entries":N,"exported":K,
+//                "verified":true,"problems":0}            (one line)
+//   CSV:        # chain_last_seq=N chain_last_hash=... entries=N exported=K verified=true
+//                 problems=0                               (one line)
 // An auditor keeps chain_last_seq/hash as the anchor for the next verify.
 Result<ExportSummary> export_audit(const std::string& path, const ExportOptions& options,
                                    std::ostream& out);

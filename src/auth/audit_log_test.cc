@@ -1,13 +1,12 @@
 #include "auth/audit_log.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 namespace quanzu::auth {
 namespace {
@@ -28,7 +27,7 @@ class AuditLogTest : public ::testing::Test {
 
   static AuditEntry entry(int i) {
     AuditEntry e;
-    e.at = 1700000000000 + i * 1000;
+    e.at = 1700000000000 + Millis{i} * 1000;
     e.actor = "op" + std::to_string(i % 3);
     e.role = "station_operator";
     e.action = i % 2 ? "view_personal_data" : "case_event";
@@ -76,8 +75,9 @@ TEST_F(AuditLogTest, HashCoversEveryFieldWithLengthPrefixes) {
   b.actor = "op1s";  // move a byte from one field to the next: must not collide
   b.role = "tation_operator";
   EXPECT_NE(audit_entry_hash(b), h);
-  for (auto field : {&AuditEntry::actor, &AuditEntry::role, &AuditEntry::action, &AuditEntry::target,
-                     &AuditEntry::from, &AuditEntry::detail, &AuditEntry::prev_hash}) {
+  for (auto field :
+       {&AuditEntry::actor, &AuditEntry::role, &AuditEntry::action, &AuditEntry::target,
+        &AuditEntry::from, &AuditEntry::detail, &AuditEntry::prev_hash}) {
     AuditEntry c = a;
     c.*field += "x";
     EXPECT_NE(audit_entry_hash(c), h);
@@ -154,6 +154,7 @@ TEST_F(AuditLogTest, ConcurrentAppendsFromFourThreadsMakeOneValidChain) {
   auto log = AuditLog::open(path_);
   ASSERT_TRUE(log);
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 50; ++i) EXPECT_TRUE((*log)->append(entry(t * 1000 + i)));
@@ -180,7 +181,8 @@ TEST_F(AuditLogTest, EditedFieldOfAMiddleEntryIsNamed) {
   EXPECT_EQ(r.problems[0].kind, VerifyProblem::Kind::kChanged);
   EXPECT_EQ(r.problems[0].line, 3);
   EXPECT_EQ(r.problems[0].seq, 3);
-  EXPECT_NE(r.problems[0].message.find("line 3 (seq 3)"), std::string::npos) << r.problems[0].message;
+  EXPECT_NE(r.problems[0].message.find("line 3 (seq 3)"), std::string::npos)
+      << r.problems[0].message;
 }
 
 TEST_F(AuditLogTest, EditedAndRehashedEntryBreaksTheNextLink) {
@@ -205,7 +207,8 @@ TEST_F(AuditLogTest, EditedAndRehashedEntryBreaksTheNextLink) {
   ASSERT_EQ(r.problems.size(), 1u);
   EXPECT_EQ(r.problems[0].kind, VerifyProblem::Kind::kChainBroken);
   EXPECT_EQ(r.problems[0].line, 4);
-  EXPECT_NE(r.problems[0].message.find("line 3 (seq 3)"), std::string::npos) << r.problems[0].message;
+  EXPECT_NE(r.problems[0].message.find("line 3 (seq 3)"), std::string::npos)
+      << r.problems[0].message;
 }
 
 TEST_F(AuditLogTest, DeletedLineIsNamed) {
