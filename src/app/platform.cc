@@ -194,12 +194,16 @@ Result<cases::Plans> load_plans(const Config& config) {
 
 namespace {
 
-// A shared HMAC key from a file, without the trailing newline editors add.
-Result<std::string> read_secret(const std::string& path, const char* what) {
+// A secret (an HMAC key, a password) from a file, without the trailing newline editors add;
+// refused when shorter than `min_bytes`.
+Result<std::string> read_secret(const std::string& path, const char* what, size_t min_bytes = 16) {
   auto secret = read_file(path);
   if (!secret) return fail(Code::kInvalid, std::string(what) + ": " + secret.error().message);
   while (!secret->empty() && (secret->back() == '\n' || secret->back() == '\r')) secret->pop_back();
-  if (secret->size() < 16) return fail(Code::kInvalid, std::string(what) + ": the key in " + path + " is shorter than 16 bytes");
+  if (secret->size() < min_bytes) {
+    return fail(Code::kInvalid, std::string(what) + ": the key in " + path + " is shorter than " +
+                                    std::to_string(min_bytes) + " bytes");
+  }
   return secret;
 }
 
@@ -278,9 +282,8 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, StartOpt
     }
     sms.system_id = config.sms_system_id;
     if (!config.sms_password_file.empty()) {
-      auto password = read_file(config.sms_password_file);
-      if (!password) return fail(Code::kInvalid, "sms.password_file: " + password.error().message);
-      while (!password->empty() && (password->back() == '\n' || password->back() == '\r')) password->pop_back();
+      auto password = read_secret(config.sms_password_file, "sms.password_file", 0);
+      if (!password) return tl::unexpected(password.error());
       sms.password = *password;
     }
     sms.system_type = config.sms_system_type;
@@ -311,9 +314,8 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, StartOpt
     voice.caller_id = config.voice_caller_id;
     voice.username = config.voice_username;
     if (!config.voice_password_file.empty()) {
-      auto password = read_file(config.voice_password_file);
-      if (!password) return fail(Code::kInvalid, "voice.password_file: " + password.error().message);
-      while (!password->empty() && (password->back() == '\n' || password->back() == '\r')) password->pop_back();
+      auto password = read_secret(config.voice_password_file, "voice.password_file", 0);
+      if (!password) return tl::unexpected(password.error());
       voice.password = *password;
     }
     voice.max_calls = config.voice_max_calls;
