@@ -577,6 +577,9 @@ struct Load {
 Measure run_load(const Options& options, const std::string& name, const Load& load) {
   const std::string dir = make_temp_dir(options.dir, "bench");
   auto server = ServerProcess::start(options.binary, dir);
+  // The upstream feed authenticates as a machine, with an ingest token.
+  ::setenv("QUANZU_BINARY", options.binary.c_str(), 1);
+  const testing::Headers feed = testing::bearer(testing::create_token(dir, {"ingest"}, "bench-feed"));
   std::cerr << "  " << name << ": server pid " << server->pid() << ", data " << dir << "\n";
   Measure result;
   result.name = name;
@@ -600,6 +603,7 @@ Measure run_load(const Options& options, const std::string& name, const Load& lo
         std::optional<HttpClient> client;
         try {
           client.emplace(server->host(), server->port());
+          client->set_default_headers(feed);
           if (client->get("/healthz").status != 200) throw std::runtime_error("healthz");
         } catch (...) {
           connected.count_down();

@@ -85,51 +85,75 @@ void Api::handle(Request&& request, std::shared_ptr<Exchange> exchange) {
     answer(*exchange, std::move(r));
   };
 
-  if (handle_handling(request, path, exchange)) return;
-  if (path == "/api/v1/instructions") {
-    if (method != http::verb::post) return method_not_allowed("POST");
-    return ingest(request, exchange);
-  }
-  if (path == "/api/v1/cases") {
-    if (method != http::verb::get) return method_not_allowed("GET");
-    return list_cases(request, *exchange);
-  }
-  static constexpr std::string_view kCasePrefix = "/api/v1/cases/";
-  if (path.starts_with(kCasePrefix)) {
-    std::string_view rest = std::string_view(path).substr(kCasePrefix.size());
-    size_t slash = rest.find('/');
-    std::string id(rest.substr(0, slash));
-    if (id.empty()) return answer(*exchange, error_response(404, "no such resource: " + path));
-    if (slash == std::string_view::npos) {
-      if (method != http::verb::get) return method_not_allowed("GET");
-      return get_case(id, *exchange);
-    }
-    if (rest.substr(slash) == "/events") {
+  using P = auth::Permission;
+  if (path == "/api/v1/session") return session_route(request, exchange);
+  if (path.starts_with("/api/")) {
+    const std::optional<Who> found = authenticate(request, *exchange);
+    if (!found) return;
+    const Who& who = *found;
+    if (handle_handling(request, path, exchange, who)) return;
+    if (path == "/api/v1/instructions") {
       if (method != http::verb::post) return method_not_allowed("POST");
-      return post_event(std::move(id), request, exchange);
+      if (!require(who, P::kIngest, *exchange)) return;
+      return ingest(request, exchange, who);
     }
-    return answer(*exchange, error_response(404, "no such resource: " + path));
-  }
-  if (path == "/api/v1/clusters") {
-    if (method != http::verb::get) return method_not_allowed("GET");
-    return list_clusters(request, *exchange);
-  }
-  if (path == "/api/v1/stats") {
-    if (method != http::verb::get) return method_not_allowed("GET");
-    return stats(request, *exchange);
-  }
-  if (path == "/api/v1/stream") {
-    if (method != http::verb::get) return method_not_allowed("GET");
-    return stream(request, exchange);
-  }
-  if (path == "/api/v1/rules/whatif") {
-    if (method != http::verb::post) return method_not_allowed("POST");
-    return rules_whatif(request, *exchange);
-  }
-  if (path == "/api/v1/rules") {
-    if (method == http::verb::get) return get_rules(*exchange);
-    if (method == http::verb::post) return post_rules(request, *exchange);
-    return method_not_allowed("GET, POST");
+    if (path == "/api/v1/cases") {
+      if (method != http::verb::get) return method_not_allowed("GET");
+      if (!require(who, P::kReadCases, *exchange)) return;
+      return list_cases(request, *exchange, who);
+    }
+    static constexpr std::string_view kCasePrefix = "/api/v1/cases/";
+    if (path.starts_with(kCasePrefix)) {
+      std::string_view rest = std::string_view(path).substr(kCasePrefix.size());
+      size_t slash = rest.find('/');
+      std::string id(rest.substr(0, slash));
+      if (id.empty()) return answer(*exchange, error_response(404, "no such resource: " + path));
+      if (slash == std::string_view::npos) {
+        if (method != http::verb::get) return method_not_allowed("GET");
+        if (!require(who, P::kReadCases, *exchange)) return;
+        return get_case(id, *exchange, who);
+      }
+      if (rest.substr(slash) == "/events") {
+        if (method != http::verb::post) return method_not_allowed("POST");
+        return post_event(std::move(id), request, exchange, who);
+      }
+      return answer(*exchange, error_response(404, "no such resource: " + path));
+    }
+    if (path == "/api/v1/clusters") {
+      if (method != http::verb::get) return method_not_allowed("GET");
+      if (!require(who, P::kReadClusters, *exchange)) return;
+      return list_clusters(request, *exchange);
+    }
+    if (path == "/api/v1/stats") {
+      if (method != http::verb::get) return method_not_allowed("GET");
+      if (!require(who, P::kReadStats, *exchange)) return;
+      return stats(request, *exchange, who);
+    }
+    if (path == "/api/v1/stream") {
+      if (method != http::verb::get) return method_not_allowed("GET");
+      if (!require(who, P::kStream, *exchange)) return;
+      return stream(request, exchange, who);
+    }
+    if (path == "/api/v1/rules/whatif") {
+      if (method != http::verb::post) return method_not_allowed("POST");
+      if (!require(who, P::kWhatIf, *exchange)) return;
+      return rules_whatif(request, *exchange);
+    }
+    if (path == "/api/v1/rules") {
+      if (method == http::verb::get) {
+        if (!require(who, P::kReadRules, *exchange)) return;
+        return get_rules(*exchange);
+      }
+      if (method == http::verb::post) {
+        if (!require(who, P::kChangeRules, *exchange)) return;
+        return post_rules(request, *exchange, who);
+      }
+      return method_not_allowed("GET, POST");
+    }
+    if (path == "/api/v1/audit") {
+      if (method != http::verb::get) return method_not_allowed("GET");
+      return audit_route(request, *exchange, who);
+    }
   }
   if (path == "/healthz" || path == "/metrics") {
     if (method != http::verb::get && method != http::verb::head) return method_not_allowed("GET");
@@ -166,7 +190,9 @@ void Api::handle(Request&& request, std::shared_ptr<Exchange> exchange) {
   }
   if (path == "/" || path == "/api/v1") {
     json::object index{{"service", "quanzu"},
-                       {"endpoints", json::array{"POST /api/v1/instructions", "GET /api/v1/cases",
+                       {"endpoints", json::array{"POST /api/v1/session", "GET /api/v1/session",
+                                                 "DELETE /api/v1/session", "GET /api/v1/audit",
+                                                 "POST /api/v1/instructions", "GET /api/v1/cases",
                                                  "GET /api/v1/cases/{id}",
                                                  "POST /api/v1/cases/{id}/events",
                                                  "GET /api/v1/stats", "GET /api/v1/stream", "GET /api/v1/clusters",
@@ -178,7 +204,7 @@ void Api::handle(Request&& request, std::shared_ptr<Exchange> exchange) {
   answer(*exchange, error_response(404, "no such resource: " + path));
 }
 
-void Api::ingest(Request& request, std::shared_ptr<Exchange> exchange) {
+void Api::ingest(Request& request, std::shared_ptr<Exchange> exchange, const Who& who) {
   const auto start = Steady::now();
   instruction::Format format = instruction::Format::kAuto;
   std::string_view type = request[http::field::content_type];
@@ -230,6 +256,13 @@ void Api::ingest(Request& request, std::shared_ptr<Exchange> exchange) {
     answer(*exchange, json_response(200, body));
   };
   if (valid.empty()) return finish(std::vector<store::IngestOutcome>{});
+  // Who sent what, before it is stored: the instructions themselves are kept verbatim.
+  {
+    json::array ids;
+    for (size_t i = 0; i < valid.size() && i < 100; ++i) ids.emplace_back(valid[i].id);
+    json::object detail{{"instructions", valid.size()}, {"ids", std::move(ids)}};
+    if (!audit(&who, "ingest", "", detail, *exchange)) return;
+  }
   ++metrics_.ingest_in_flight;
   // The store answers on its writer thread, which every write waits for: the answer's JSON
   // is built on the connection's thread instead.
@@ -249,7 +282,7 @@ void Api::read_limit(const std::string& value, size_t& limit, std::vector<FieldE
   }
 }
 
-void Api::list_cases(const Request& request, Exchange& exchange) {
+void Api::list_cases(const Request& request, Exchange& exchange, const Who& who) {
   const auto start = Steady::now();
   const Target target = split_target(request.target());
   store::Filter filter;
@@ -288,6 +321,18 @@ void Api::list_cases(const Request& request, Exchange& exchange) {
     }
   }
   if (!errors.empty()) return answer(exchange, error_response(fail_fields(std::move(errors)).value()));
+  switch (auth::case_scope(who)) {
+    case auth::CaseScope::kAll: break;
+    case auth::CaseScope::kStation:
+      if (filter.station && *filter.station != who.station_code) {
+        audit_denied(who, "station:" + *filter.station, exchange);
+        return answer(exchange, error_response(403, "station accounts see only their own station's cases"));
+      }
+      filter.station = who.station_code;
+      break;
+    default:
+      return answer(exchange, error_response(403, "responders see their visit at /api/v1/responders/{id}"));
+  }
   auto page = store_.list(filter, cursor, limit);
   if (!page) return answer(exchange, error_response(page.error()));
   json::array items;
@@ -299,12 +344,12 @@ void Api::list_cases(const Request& request, Exchange& exchange) {
   answer(exchange, json_response(200, body));
 }
 
-void Api::get_case(std::string_view id, Exchange& exchange) {
+void Api::get_case(std::string_view id, Exchange& exchange, const Who& who) {
   const auto start = Steady::now();
-  auto got = store_.get(id);
-  if (!got) return answer(exchange, error_response(got.error()));
-  if (!*got) return answer(exchange, error_response(404, "no case " + std::string(id)));
-  json::object body = case_detail(**got, options_.utc_offset_minutes);
+  auto got = visible_case(who, id, exchange);
+  if (!got) return;
+  const bool full = auth::sees_personal_data(who);
+  json::object body = case_detail(*got, options_.utc_offset_minutes, full);
   // The other people who named the same accounts and sites (由点及面).
   json::array links;
   if (auto keys = store_.link_keys_of(id)) {
@@ -317,25 +362,68 @@ void Api::get_case(std::string_view id, Exchange& exchange) {
         phones.insert(l.phone);
         if (l.case_id != id) cases.emplace_back(l.case_id);
       }
-      links.push_back(json::object{{"key", key}, {"people", phones.size()}, {"other_cases", std::move(cases)}});
+      json::object link{{"key", key}, {"people", phones.size()}};
+      // Other stations' case ids only for those who may open them.
+      if (auth::case_scope(who) == auth::CaseScope::kAll) link["other_cases"] = std::move(cases);
+      links.push_back(std::move(link));
     }
   }
   body["links"] = std::move(links);
+  if (full && !audit(&who, "view_personal_data", "case:" + std::string(id), json::object{}, exchange)) return;
   metrics_.read_latency.record(seconds_since(start));
   answer(exchange, json_response(200, body));
 }
 
-void Api::post_event(std::string case_id, Request& request, std::shared_ptr<Exchange> exchange) {
+void Api::post_event(std::string case_id, Request& request, std::shared_ptr<Exchange> exchange,
+                     const Who& who) {
   const auto start = Steady::now();
-  // Until people log in, the actor is the client's address.
-  if (post_handling_event(case_id, request.body(), "api@" + exchange->remote_address(), exchange)) return;
+  boost::system::error_code ec;
+  json::value body = json::parse(request.body(), ec);
+  std::string kind;
+  if (!ec && body.is_object()) {
+    if (const json::value* k = body.as_object().if_contains("kind"); k && k->is_string()) kind = k->as_string();
+  }
+  // What the kind of event asks of the caller; an unknown kind is explained by the parser
+  // to those who may post events at all.
+  using P = auth::Permission;
+  P needed = P::kCaseEvents;
+  const bool responder = who.is_user() && who.role == auth::Role::kResponder;
+  std::string channel;
+  if (const json::value* c = body.is_object() ? body.as_object().if_contains("channel") : nullptr; c && c->is_string()) {
+    channel = c->as_string();
+  }
+  if (kind == "note") needed = responder ? P::kVisitReports : P::kNotes;
+  else if (kind == "visit" || (kind == "attempt" && channel == "visit")) needed = P::kVisitReports;
+  // At the door the responder reports the result and closes the case it was sent to.
+  else if (kind == "outcome" && responder) needed = P::kVisitReports;
+  else if (kind == "stop_payment") {
+    const json::value* action = body.as_object().if_contains("action");
+    if (action && action->is_string() && action->as_string() == "approve_release") needed = P::kApproveRelease;
+  }
+  if (!require(who, needed, *exchange)) return;
+  if (!visible_case(who, case_id, *exchange)) return;
+  if (who.role == auth::Role::kResponder && who.is_user()) {
+    // A responder reports only its own visit, as itself.
+    const json::value* r = body.as_object().if_contains("responder");
+    if (r && (!r->is_string() || r->as_string() != who.responder_id)) {
+      return answer(*exchange, error_response(fail_fields({{"responder", "must be your own responder id"}}).value()));
+    }
+    body.as_object()["responder"] = who.responder_id;
+  }
+  json::object detail{{"kind", kind}};
+  if (!ec && body.is_object()) {
+    for (const char* key : {"channel", "result", "outcome", "status", "action", "to_station", "amount_protected_cny"}) {
+      if (const json::value* v = body.as_object().if_contains(key)) detail[key] = *v;
+    }
+  }
+  if (!audit(&who, "case_event", "case:" + case_id, detail, *exchange)) return;
+  if (!ec && body.is_object() && post_handling_event(case_id, body.as_object(), who, exchange)) return;
   auto parsed = parse_event_request(request.body());
   if (!parsed) {
     ++metrics_.events_refused;
     return answer(*exchange, error_response(parsed.error()));
   }
-  // Until people log in, the actor is the client's address.
-  std::string actor = "api@" + exchange->remote_address();
+  std::string actor = who.name;
   service_.record(std::move(case_id), std::move(*parsed), std::move(actor),
                   [this, exchange, start](Result<cases::Case> r) {
                     if (!r) {
@@ -400,7 +488,7 @@ void Api::list_clusters(const Request& request, Exchange& exchange) {
                                                    {"clusters", std::move(clusters)}}));
 }
 
-void Api::stats(const Request& request, Exchange& exchange) {
+void Api::stats(const Request& request, Exchange& exchange, const Who& who) {
   const auto start = Steady::now();
   const Target target = split_target(request.target());
   store::StatsFilter filter;
@@ -419,6 +507,12 @@ void Api::stats(const Request& request, Exchange& exchange) {
     }
   }
   if (!errors.empty()) return answer(exchange, error_response(fail_fields(std::move(errors)).value()));
+  if (auth::case_scope(who) == auth::CaseScope::kStation) {
+    if (filter.station && *filter.station != who.station_code) {
+      return answer(exchange, error_response(403, "station accounts see only their own station's figures"));
+    }
+    filter.station = who.station_code;
+  }
   auto s = store_.stats(filter);
   if (!s) return answer(exchange, error_response(s.error()));
   metrics_.read_latency.record(seconds_since(start));
@@ -429,7 +523,7 @@ void Api::stats(const Request& request, Exchange& exchange) {
   answer(exchange, json_response(200, body));
 }
 
-void Api::stream(const Request& request, std::shared_ptr<Exchange> exchange) {
+void Api::stream(const Request& request, std::shared_ptr<Exchange> exchange, const Who& who) {
   std::optional<std::int64_t> last;
   std::string_view header = request["Last-Event-ID"];
   const Target target = split_target(request.target());
@@ -445,8 +539,10 @@ void Api::stream(const Request& request, std::shared_ptr<Exchange> exchange) {
   Response head;
   head.content_type = "text/event-stream; charset=utf-8";
   count_status(metrics_, 200);
+  std::optional<std::string> only_station;
+  if (auth::case_scope(who) == auth::CaseScope::kStation) only_station = who.station_code;
   auto sink = exchange->open_stream(std::move(head));
-  stream_.attach(std::move(sink), last);
+  stream_.attach(std::move(sink), last, std::move(only_station));
 }
 
 namespace {
@@ -484,8 +580,9 @@ void Api::get_rules(Exchange& exchange) {
   answer(exchange, json_response(200, body));
 }
 
-void Api::post_rules(Request& request, Exchange& exchange) {
+void Api::post_rules(Request& request, Exchange& exchange, const Who& who) {
   if (!save_rules_) return answer(exchange, error_response(404, "rules cannot be changed here"));
+  if (!audit(&who, "rules_change", "rules", json::object{{"bytes", request.body().size()}}, exchange)) return;
   auto saved = save_rules_(request.body());
   if (!saved) return answer(exchange, error_response(saved.error()));
   answer(exchange, json_response(200, json::object{{"version", *saved}, {"status", "active"}}));

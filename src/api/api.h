@@ -10,7 +10,13 @@
 #include "api/http_server.h"
 #include "api/live_stream.h"
 #include "api/metrics.h"
+#include "auth/access.h"
+#include "auth/audit_log.h"
+#include "auth/users/login_policy.h"
+#include "auth/users/session.h"
+#include "auth/users/token_check.h"
 #include "base/clock.h"
+#include "base/work_queue.h"
 #include "cases/service.h"
 #include "geo/jurisdictions.h"
 #include "grading/active_rules.h"
@@ -27,6 +33,19 @@ struct ApiOptions {
   size_t max_page = 500;
 };
 
+// Who may use the API (access_routes.cc). Without it every /api/v1 route answers 503:
+// the API never runs open.
+struct AccessSetup {
+  auth::UserStore* users = nullptr;
+  auth::LoginPolicy* login = nullptr;
+  auth::SessionManager* sessions = nullptr;
+  auth::AuditLog* audit = nullptr;  // every login, view of personal data and change
+  bool cookie_secure = true;        // the session cookie's Secure attribute
+  size_t login_threads = 2;         // argon2id runs here, not on the I/O threads
+};
+
+inline constexpr std::string_view kSessionCookie = "quanzu_session";
+
 // The one place where error codes become HTTP statuses.
 unsigned http_status(Code code);
 
@@ -36,7 +55,9 @@ class Api {
   Api(cases::CaseService& service, store::CaseStore& store, const geo::StationDirectory& stations,
       LiveStream& stream, const Clock& clock, ApiOptions options);
 
+  ~Api();
   void handle(Request&& request, std::shared_ptr<Exchange> exchange);
+  void set_access(AccessSetup access);
   // Gauges of the transport, for /metrics.
   void set_server(const HttpServer* server) { server_ = server; }
   ApiMetrics& metrics() { return metrics_; }
@@ -62,35 +83,56 @@ class Api {
   }
 
  private:
-  void ingest(Request& request, std::shared_ptr<Exchange> exchange);
-  void list_cases(const Request& request, Exchange& exchange);
-  void get_case(std::string_view id, Exchange& exchange);
-  void post_event(std::string case_id, Request& request, std::shared_ptr<Exchange> exchange);
-  void stats(const Request& request, Exchange& exchange);
+  using Who = auth::Principal;
+  void ingest(Request& request, std::shared_ptr<Exchange> exchange, const Who& who);
+  void list_cases(const Request& request, Exchange& exchange, const Who& who);
+  void get_case(std::string_view id, Exchange& exchange, const Who& who);
+  void post_event(std::string case_id, Request& request, std::shared_ptr<Exchange> exchange, const Who& who);
+  void stats(const Request& request, Exchange& exchange, const Who& who);
   void list_clusters(const Request& request, Exchange& exchange);
-  void stream(const Request& request, std::shared_ptr<Exchange> exchange);
+  void stream(const Request& request, std::shared_ptr<Exchange> exchange, const Who& who);
   void health(Exchange& exchange);
   void get_rules(Exchange& exchange);
-  void post_rules(Request& request, Exchange& exchange);
+  void post_rules(Request& request, Exchange& exchange, const Who& who);
   void rules_whatif(Request& request, Exchange& exchange);
   void answer(Exchange& exchange, Response response);
   // handling_routes.cc. True when `path` is a handling route (answered or being answered).
   bool handle_handling(Request& request, const std::string& path,
-                       const std::shared_ptr<Exchange>& exchange);
+                       const std::shared_ptr<Exchange>& exchange, const Who& who);
   // True when the event's kind is one of the handling service's (dispatch, visit,
   // stop_payment); then it is answered.
-  bool post_handling_event(const std::string& case_id, std::string_view body,
-                           const std::string& actor, const std::shared_ptr<Exchange>& exchange);
+  bool post_handling_event(const std::string& case_id, const boost::json::object& body,
+                           const Who& who, const std::shared_ptr<Exchange>& exchange);
   void answer_case(const std::shared_ptr<Exchange>& exchange, Result<cases::Case> result);
-  void list_tasks(const Request& request, Exchange& exchange);
-  void list_stop_payments(const Request& request, Exchange& exchange);
+  void list_tasks(const Request& request, Exchange& exchange, const Who& who);
+  void list_stop_payments(const Request& request, Exchange& exchange, const Who& who);
   void responders_route(Request& request, const std::string& path,
-                        const std::shared_ptr<Exchange>& exchange);
-  void bank_callback(Request& request, const std::shared_ptr<Exchange>& exchange);
-  void attempt_result(Request& request, const std::shared_ptr<Exchange>& exchange);
+                        const std::shared_ptr<Exchange>& exchange, const Who& who);
+  void bank_callback(Request& request, const std::shared_ptr<Exchange>& exchange, const Who& who);
+  void attempt_result(Request& request, const std::shared_ptr<Exchange>& exchange, const Who& who);
   void upload_document(Request& request, const std::string& case_id, const std::string& sp_id,
-                       const std::shared_ptr<Exchange>& exchange);
-  void get_document(const std::string& id, Exchange& exchange);
+                       const std::shared_ptr<Exchange>& exchange, const Who& who);
+  void get_document(const std::string& id, Exchange& exchange, const Who& who);
+
+  // access_routes.cc.
+  // The caller of an /api/v1 request, or nullopt after answering 401/403/503 (no or bad
+  // credentials, a changing request without its CSRF token).
+  std::optional<Who> authenticate(const Request& request, Exchange& exchange);
+  // POST/GET/DELETE /api/v1/session.
+  void session_route(Request& request, const std::shared_ptr<Exchange>& exchange);
+  // GET /api/v1/audit: the audit log's latest entries, for auditors.
+  void audit_route(const Request& request, Exchange& exchange, const Who& who);
+  // Answers 403 and returns false unless `who` has `p`.
+  bool require(const Who& who, auth::Permission p, Exchange& exchange);
+  // Appends to the audit log. False (after answering 503) when it cannot: an action that
+  // cannot be recorded is not done, and personal data that cannot be logged is not shown.
+  bool audit(const Who* who, std::string action, std::string target, const boost::json::object& detail,
+             Exchange& exchange);
+  // Records an authenticated caller's refused look at something outside its scope.
+  void audit_denied(const Who& who, const std::string& target, Exchange& exchange);
+  // The case `id` when `who` may see it; otherwise answers (404 when it is outside the
+  // caller's scope: never saying that it exists) and returns nullopt.
+  std::optional<cases::Case> visible_case(const Who& who, std::string_view id, Exchange& exchange);
   // A page size from the query: 1..max_page, else an error naming "limit".
   void read_limit(const std::string& value, size_t& limit, std::vector<FieldError>& errors) const;
 
@@ -110,6 +152,9 @@ class Api {
   std::function<std::string()> extra_metrics_;
   std::function<boost::json::object()> extra_health_;
   Millis started_at_;
+  AccessSetup access_;
+  std::unique_ptr<auth::TokenVerifier> tokens_;
+  std::unique_ptr<WorkQueue> login_queue_;
 };
 
 }  // namespace quanzu::api

@@ -173,8 +173,13 @@ void Api::answer_case(const std::shared_ptr<Exchange>& exchange, Result<cases::C
 }
 
 bool Api::handle_handling(Request& request, const std::string& path,
-                          const std::shared_ptr<Exchange>& exchange) {
+                          const std::shared_ptr<Exchange>& exchange, const Who& who) {
+  using P = auth::Permission;
   const auto method = request.method();
+  auto refused = [&](P p) {
+    (void)require(who, p, *exchange);
+    return true;
+  };
   auto not_allowed = [&](const char* allow) {
     Response r = error_response(405, std::string(request.method_string()) + " is not allowed on " + path);
     r.headers.emplace_back("Allow", allow);
@@ -187,36 +192,41 @@ bool Api::handle_handling(Request& request, const std::string& path,
   };
   if (path == "/api/v1/tasks") {
     if (method != http::verb::get) return not_allowed("GET");
-    list_tasks(request, *exchange);
+    if (!auth::allowed(who, P::kReadCases)) return refused(P::kReadCases);
+    list_tasks(request, *exchange, who);
     return true;
   }
   if (path == "/api/v1/stop-payments") {
     if (method != http::verb::get) return not_allowed("GET");
-    list_stop_payments(request, *exchange);
+    if (!auth::allowed(who, P::kReadCases)) return refused(P::kReadCases);
+    list_stop_payments(request, *exchange, who);
     return true;
   }
   if (path == "/api/v1/responders" || path.starts_with("/api/v1/responders/")) {
     if (!handling_) return unavailable();
-    responders_route(request, path, exchange);
+    responders_route(request, path, exchange, who);
     return true;
   }
   if (path == "/api/v1/bank/callback") {
     if (method != http::verb::post) return not_allowed("POST");
+    if (!auth::allowed(who, P::kBankCallback)) return refused(P::kBankCallback);
     if (!handling_) return unavailable();
-    bank_callback(request, exchange);
+    bank_callback(request, exchange, who);
     return true;
   }
   if (path == "/api/v1/attempts") {
     if (method != http::verb::post) return not_allowed("POST");
+    if (!auth::allowed(who, P::kAttemptResults)) return refused(P::kAttemptResults);
     if (!handling_) return unavailable();
-    attempt_result(request, exchange);
+    attempt_result(request, exchange, who);
     return true;
   }
   static constexpr std::string_view kDocuments = "/api/v1/documents/";
   if (path.starts_with(kDocuments)) {
     if (method != http::verb::get) return not_allowed("GET");
+    if (!auth::allowed(who, P::kReadCases)) return refused(P::kReadCases);
     if (!documents_) return unavailable();
-    get_document(path.substr(kDocuments.size()), *exchange);
+    get_document(path.substr(kDocuments.size()), *exchange, who);
     return true;
   }
   // /api/v1/cases/{id}/stop-payments/{sp}/documents
@@ -232,19 +242,16 @@ bool Api::handle_handling(Request& request, const std::string& path,
     const std::string sp_id(tail.substr(0, tail.size() - kDocs.size()));
     if (sp_id.empty() || sp_id.find('/') != std::string::npos || case_id.find('/') != std::string::npos) return false;
     if (method != http::verb::post) return not_allowed("POST");
+    if (!auth::allowed(who, P::kUploadDocuments)) return refused(P::kUploadDocuments);
     if (!handling_) return unavailable();
-    upload_document(request, case_id, sp_id, exchange);
+    upload_document(request, case_id, sp_id, exchange, who);
     return true;
   }
   return false;
 }
 
-bool Api::post_handling_event(const std::string& case_id, std::string_view body,
-                              const std::string& actor, const std::shared_ptr<Exchange>& exchange) {
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec || !v.is_object()) return false;  // the generic parser explains what is wrong
-  const json::object& o = v.as_object();
+bool Api::post_handling_event(const std::string& case_id, const json::object& o, const Who& caller,
+                              const std::shared_ptr<Exchange>& exchange) {
   const json::value* kind = member(o, "kind");
   if (!kind || !kind->is_string()) return false;
   const std::string_view k = kind->as_string();
@@ -255,9 +262,10 @@ bool Api::post_handling_event(const std::string& case_id, std::string_view body,
   }
   auto done = [this, exchange](Result<cases::Case> r) { answer_case(exchange, std::move(r)); };
   std::vector<FieldError> errors;
-  // Until people log in (the access issue), the client may name who acts; the four-eyes
-  // check of a stop-payment release compares these names.
-  const std::string who = string_field(o, "actor", errors, false, 64).value_or(actor);
+  // Who acts is who logged in (the four-eyes check of a stop-payment release compares these
+  // names); a client can no longer name someone else.
+  if (member(o, "actor")) errors.push_back({"actor", "is not accepted: the actor is the logged-in user"});
+  const std::string who = caller.name;
   if (k == "dispatch") {
     auto reason = string_field(o, "reason", errors, true);
     if (!errors.empty()) {
@@ -318,10 +326,34 @@ bool Api::post_handling_event(const std::string& case_id, std::string_view body,
   return true;
 }
 
-void Api::list_tasks(const Request& request, Exchange& exchange) {
+namespace {
+
+// The station filter a caller gets: station accounts always their own (asking for another
+// is refused), responders none (they see their visit at /responders/{id}). False after
+// answering.
+bool scope_station(const auth::Principal& who, std::optional<std::string>& station, std::string& refusal) {
+  switch (auth::case_scope(who)) {
+    case auth::CaseScope::kAll: return true;
+    case auth::CaseScope::kStation:
+      if (station && *station != who.station_code) {
+        refusal = "station accounts see only their own station";
+        return false;
+      }
+      station = who.station_code;
+      return true;
+    default:
+      refusal = "responders see their visit at /api/v1/responders/{id}";
+      return false;
+  }
+}
+
+}  // namespace
+
+void Api::list_tasks(const Request& request, Exchange& exchange, const Who& who) {
   const Target target = split_target(request.target());
   std::optional<std::string> station;
   if (auto it = target.query.find("station"); it != target.query.end()) station = it->second;
+  if (std::string why; !scope_station(who, station, why)) return answer(exchange, error_response(403, why));
   size_t limit = options_.default_page;
   std::vector<FieldError> errors;
   if (auto it = target.query.find("limit"); it != target.query.end()) read_limit(it->second, limit, errors);
@@ -345,10 +377,11 @@ void Api::list_tasks(const Request& request, Exchange& exchange) {
   answer(exchange, json_response(200, json::object{{"tasks", std::move(items)}, {"overdue", overdue}}));
 }
 
-void Api::list_stop_payments(const Request& request, Exchange& exchange) {
+void Api::list_stop_payments(const Request& request, Exchange& exchange, const Who& who) {
   const Target target = split_target(request.target());
   std::optional<std::string> station;
   if (auto it = target.query.find("station"); it != target.query.end()) station = it->second;
+  if (std::string why; !scope_station(who, station, why)) return answer(exchange, error_response(403, why));
   size_t limit = options_.default_page;
   std::vector<FieldError> errors;
   if (auto it = target.query.find("limit"); it != target.query.end()) read_limit(it->second, limit, errors);
@@ -382,8 +415,11 @@ void Api::list_stop_payments(const Request& request, Exchange& exchange) {
 }
 
 void Api::responders_route(Request& request, const std::string& path,
-                           const std::shared_ptr<Exchange>& exchange) {
+                           const std::shared_ptr<Exchange>& exchange, const Who& who) {
+  using P = auth::Permission;
   const auto method = request.method();
+  const bool is_station = auth::case_scope(who) == auth::CaseScope::kStation;
+  const bool is_responder = who.is_user() && who.role == auth::Role::kResponder;
   const int offset = options_.utc_offset_minutes;
   auto done = [this, exchange, offset](Result<cases::Responder> r) {
     if (!r) return answer(*exchange, error_response(r.error()));
@@ -391,9 +427,17 @@ void Api::responders_route(Request& request, const std::string& path,
   };
   if (path == "/api/v1/responders") {
     if (method == http::verb::get) {
+      if (!require(who, P::kReadResponders, *exchange)) return;
+      if (is_responder) return answer(*exchange, error_response(403, "responders see only themselves: /api/v1/responders/" + who.responder_id));
       const Target target = split_target(request.target());
       store::ResponderFilter filter;
       if (auto it = target.query.find("station"); it != target.query.end()) filter.stations.push_back(it->second);
+      if (is_station) {
+        if (!filter.stations.empty() && filter.stations.front() != who.station_code) {
+          return answer(*exchange, error_response(403, "station accounts see only their own station's responders"));
+        }
+        filter.stations = {who.station_code};
+      }
       if (auto it = target.query.find("on_duty"); it != target.query.end()) filter.on_duty_only = it->second == "true";
       if (auto it = target.query.find("free"); it != target.query.end()) filter.free_only = it->second == "true";
       auto found = store_.responders(filter);
@@ -407,32 +451,49 @@ void Api::responders_route(Request& request, const std::string& path,
       r.headers.emplace_back("Allow", "GET, POST");
       return answer(*exchange, std::move(r));
     }
+    if (!require(who, P::kManageResponders, *exchange)) return;
     auto body = parse_object(request.body());
     if (!body) return answer(*exchange, error_response(body.error()));
     std::vector<FieldError> errors;
     auto id = string_field(*body, "id", errors, true, 64);
     auto update = parse_responder_update(*body, clock_.now());
     if (!update) for (auto& e : update.error().fields) errors.push_back(e);
+    if (update && is_station) {
+      if (!update->station_code) update->station_code = who.station_code;
+      else if (*update->station_code != who.station_code) errors.push_back({"station_code", "must be your own station, " + who.station_code});
+    }
     if (!errors.empty()) return answer(*exchange, error_response(fail_fields(std::move(errors)).value()));
+    if (!audit(&who, "responder_register", "responder:" + *id, json::object{{"station_code", update->station_code.value_or("")}}, *exchange)) return;
     return handling_->update_responder(*id, std::move(*update), true, std::move(done));
   }
   const std::string id = path.substr(std::string_view("/api/v1/responders/").size());
   if (id.empty() || id.find('/') != std::string::npos) {
     return answer(*exchange, error_response(404, "no such resource: " + path));
   }
+  // Who may see or change this responder: itself, its station's accounts, everyone else
+  // with the permission. Others get 404, as for an unknown id.
+  auto found = store_.responder(id);
+  if (!found) return answer(*exchange, error_response(found.error()));
+  const bool self = is_responder && id == who.responder_id;
+  const bool in_scope = *found && (self || (!is_responder && (!is_station || (*found)->station_code == who.station_code)));
+  if (!in_scope) {
+    if (*found) audit_denied(who, "responder:" + id, *exchange);
+    return answer(*exchange, error_response(404, "no responder " + id));
+  }
   if (method == http::verb::get) {
-    auto found = store_.responder(id);
-    if (!found) return answer(*exchange, error_response(found.error()));
-    if (!*found) return answer(*exchange, error_response(404, "no responder " + id));
+    if (!require(who, P::kReadResponders, *exchange)) return;
     json::object body = responder_json(**found, offset);
     if (!(*found)->case_id.empty()) {
       if (auto c = store_.get((*found)->case_id); c && *c) {
         json::object task = case_summary(**c, offset);
         // The responder needs the address and where to go, not the person's history.
-        if ((*c)->handling.location) {
-          task["location"] = json::object{{"lat", (*c)->handling.location->lat}, {"lon", (*c)->handling.location->lon}};
+        if (auth::sees_personal_data(who)) {
+          if ((*c)->handling.location) {
+            task["location"] = json::object{{"lat", (*c)->handling.location->lat}, {"lon", (*c)->handling.location->lon}};
+          }
+          task["address"] = (*c)->handling.address;
+          if (!audit(&who, "view_personal_data", "case:" + (*c)->id, json::object{{"via", "responder:" + id}}, *exchange)) return;
         }
-        task["address"] = (*c)->handling.address;
         body["task"] = std::move(task);
       }
     }
@@ -443,6 +504,7 @@ void Api::responders_route(Request& request, const std::string& path,
     r.headers.emplace_back("Allow", "GET, POST");
     return answer(*exchange, std::move(r));
   }
+  if (!require(who, self ? P::kUpdateSelf : P::kManageResponders, *exchange)) return;
   auto body = parse_object(request.body());
   if (!body) return answer(*exchange, error_response(body.error()));
   auto update = parse_responder_update(*body, clock_.now());
@@ -450,10 +512,31 @@ void Api::responders_route(Request& request, const std::string& path,
   if (const json::value* given = member(*body, "id"); given && (!given->is_string() || given->as_string() != id)) {
     return answer(*exchange, error_response(fail_fields({{"id", "does not match the responder in the path"}}).value()));
   }
+  std::vector<FieldError> errors;
+  if (self) {
+    // A responder sets its duty and reports its position; who it is and where it belongs are
+    // its station's to change.
+    for (const char* key : {"name", "phone", "station_code"}) {
+      if (member(*body, key)) errors.push_back({key, "cannot be changed by the responder; ask the station"});
+    }
+  } else if (is_station && update->station_code && *update->station_code != who.station_code) {
+    errors.push_back({"station_code", "must be your own station, " + who.station_code});
+  }
+  if (!errors.empty()) return answer(*exchange, error_response(fail_fields(std::move(errors)).value()));
+  // Position reports (every few seconds from a phone) are not audited; every other change is.
+  const bool position_only = update->position && !update->on_duty && !update->name && !update->phone && !update->station_code;
+  if (!position_only) {
+    json::object detail;
+    if (update->on_duty) detail["on_duty"] = *update->on_duty;
+    if (update->station_code) detail["station_code"] = *update->station_code;
+    if (update->name) detail["name_changed"] = true;
+    if (update->phone) detail["phone_changed"] = true;
+    if (!audit(&who, "responder_update", "responder:" + id, detail, *exchange)) return;
+  }
   handling_->update_responder(id, std::move(*update), false, std::move(done));
 }
 
-void Api::bank_callback(Request& request, const std::shared_ptr<Exchange>& exchange) {
+void Api::bank_callback(Request& request, const std::shared_ptr<Exchange>& exchange, const Who& who) {
   if (bank_secret_.empty()) {
     return answer(*exchange, error_response(503, "no bank secret is configured ([bank] secret_file)"));
   }
@@ -474,6 +557,7 @@ void Api::bank_callback(Request& request, const std::shared_ptr<Exchange>& excha
     }
     return answer(*exchange, error_response(verified.error()));
   }
+  if (!audit(&who, "bank_callback", "stop_payment", json::object{{"bytes", request.body().size()}}, *exchange)) return;
   handling_->bank_callback(*verified, [this, exchange](Result<cases::Case> r) {
     // A repeated answer (the bank retrying) changes nothing; tell it so, without an error.
     if (!r && r.error().code == Code::kConflict) {
@@ -483,7 +567,7 @@ void Api::bank_callback(Request& request, const std::shared_ptr<Exchange>& excha
   });
 }
 
-void Api::attempt_result(Request& request, const std::shared_ptr<Exchange>& exchange) {
+void Api::attempt_result(Request& request, const std::shared_ptr<Exchange>& exchange, const Who& who) {
   auto body = parse_object(request.body());
   if (!body) return answer(*exchange, error_response(body.error()));
   std::vector<FieldError> errors;
@@ -495,26 +579,36 @@ void Api::attempt_result(Request& request, const std::shared_ptr<Exchange>& exch
     else duration = static_cast<std::int64_t>(*d);
   }
   if (!errors.empty()) return answer(*exchange, error_response(fail_fields(std::move(errors)).value()));
+  if (!audit(&who, "attempt_result", "attempt:" + *ref, json::object{{"result", *result}}, *exchange)) return;
   handling_->attempt_result(*ref, *result, duration,
                             [this, exchange](Result<cases::Case> r) { answer_case(exchange, std::move(r)); });
 }
 
 void Api::upload_document(Request& request, const std::string& case_id, const std::string& sp_id,
-                          const std::shared_ptr<Exchange>& exchange) {
+                          const std::shared_ptr<Exchange>& exchange, const Who& who) {
+  if (!visible_case(who, case_id, *exchange)) return;
   const Target target = split_target(request.target());
   std::string name = "document";
   if (auto it = target.query.find("name"); it != target.query.end() && !it->second.empty()) name = it->second;
   std::string type;
   if (auto it = request.find(http::field::content_type); it != request.end()) type = std::string(it->value());
   if (auto semi = type.find(';'); semi != std::string::npos) type.resize(semi);
-  handling_->attach_document(case_id, sp_id, request.body(), name, type,
-                             "api@" + exchange->remote_address(),
+  if (!audit(&who, "document_upload", "case:" + case_id,
+             json::object{{"stop_payment_id", sp_id}, {"name", name}, {"bytes", request.body().size()}}, *exchange)) {
+    return;
+  }
+  handling_->attach_document(case_id, sp_id, request.body(), name, type, who.name,
                              [this, exchange](Result<cases::Case> r) { answer_case(exchange, std::move(r)); });
 }
 
-void Api::get_document(const std::string& id, Exchange& exchange) {
+void Api::get_document(const std::string& id, Exchange& exchange, const Who& who) {
+  // Release documents are the person's papers (ID card, bank statements).
+  if (!auth::sees_personal_data(who)) {
+    return answer(exchange, error_response(403, "this role may not see a person's documents"));
+  }
   auto bytes = documents_->get(id);
   if (!bytes) return answer(exchange, error_response(bytes.error()));
+  if (!audit(&who, "view_document", "document:" + id, json::object{}, exchange)) return;
   Response r;
   r.content_type = std::string(stoppay::sniff_content_type(*bytes));
   r.body = std::move(*bytes);

@@ -189,18 +189,55 @@ json::object event_json(const cases::TimelineEvent& e, int offset) {
   return item;
 }
 
-json::object case_detail(const Case& c, int offset) {
+namespace {
+
+// The instruction as received with the person's own numbers and name masked: subject.phone,
+// subject.name, subject.id_number, funds.victim_account.number; location without its
+// address, coordinates and cell. Indicators (the fraudsters'
+// numbers and sites) stay as they are.
+void mask_instruction(json::value& raw) {
+  if (!raw.is_object()) return;
+  auto mask_field = [](json::object& o, const char* key, std::string (*how)(std::string_view)) {
+    if (json::value* v = o.if_contains(key); v && v->is_string()) *v = how(v->as_string());
+  };
+  if (json::value* subject = raw.as_object().if_contains("subject"); subject && subject->is_object()) {
+    mask_field(subject->as_object(), "phone", mask_phone);
+    mask_field(subject->as_object(), "name", mask_name);
+    mask_field(subject->as_object(), "id_number", mask_id_number);
+  }
+  if (json::value* where = raw.as_object().if_contains("location"); where && where->is_object()) {
+    // The street address and exact position say where the person is: kept for full views.
+    json::object& o = where->as_object();
+    if (o.contains("address")) o["address"] = "***";
+    for (const char* key : {"lat", "lon", "cell_id"}) o.erase(key);
+  }
+  if (json::value* funds = raw.as_object().if_contains("funds"); funds && funds->is_object()) {
+    if (json::value* acct = funds->as_object().if_contains("victim_account"); acct && acct->is_object()) {
+      mask_field(acct->as_object(), "number", mask_account);
+    }
+  }
+}
+
+}  // namespace
+
+json::object case_detail(const Case& c, int offset, bool full) {
   json::object o = common(c, offset);
-  json::object subject{{"phone", c.phone}, {"name", c.subject_name}};
+  json::object subject{{"phone", full ? c.phone : mask_phone(c.phone)},
+                       {"name", full ? c.subject_name : mask_name(c.subject_name)}};
   if (c.age) subject["age"] = *c.age;
   o["subject"] = std::move(subject);
-  o["handling"] = handling_json(c.handling, true, offset);
+  o["handling"] = handling_json(c.handling, full, offset);
   json::array timeline;
   for (const auto& e : c.timeline) timeline.push_back(event_json(e, offset));
   o["timeline"] = std::move(timeline);
   boost::system::error_code ec;
   json::value raw = json::parse(c.instruction_raw, ec);
-  o["instruction"] = ec ? json::value(c.instruction_raw) : std::move(raw);
+  if (ec) {
+    o["instruction"] = full ? json::value(c.instruction_raw) : json::value(nullptr);
+  } else {
+    if (!full) mask_instruction(raw);
+    o["instruction"] = std::move(raw);
+  }
   return o;
 }
 

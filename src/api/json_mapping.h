@@ -17,7 +17,9 @@
 namespace quanzu::api {
 
 boost::json::object case_summary(const cases::Case& c, int utc_offset_minutes);
-boost::json::object case_detail(const cases::Case& c, int utc_offset_minutes);
+// With `full`, the person's phone, name, ID and account numbers as stored; without, masked as
+// in lists (for callers whose role does not need them).
+boost::json::object case_detail(const cases::Case& c, int utc_offset_minutes, bool full = true);
 // One timeline event: seq, at, kind, actor, and the fields of its data.
 boost::json::object event_json(const cases::TimelineEvent& e, int utc_offset_minutes);
 boost::json::object stats_json(const store::Stats& stats, const geo::StationDirectory& stations);

@@ -22,6 +22,7 @@ void LiveStream::publish(const std::vector<store::Change>& changes) {
   for (auto& client : clients) {
     std::lock_guard lock(client->mu);
     for (size_t i = 0; i < changes.size(); ++i) {
+      if (!client->sees(changes[i])) continue;
       if (client->replaying) {
         client->buffered.emplace_back(changes[i].seq, messages[i]);
       } else if (changes[i].seq > client->last_sent) {
@@ -32,9 +33,11 @@ void LiveStream::publish(const std::vector<store::Change>& changes) {
   }
 }
 
-void LiveStream::attach(std::shared_ptr<EventSink> sink, std::optional<std::int64_t> last_event_id) {
+void LiveStream::attach(std::shared_ptr<EventSink> sink, std::optional<std::int64_t> last_event_id,
+                        std::optional<std::string> only_station) {
   auto client = std::make_shared<Client>();
   client->sink = sink;
+  client->only_station = std::move(only_station);
   // A new client starts from now: read where "now" is before registering, and replay
   // whatever commits in between, like any reconnecting client.
   if (!last_event_id) last_event_id = store_.last_change_seq();
@@ -52,7 +55,7 @@ void LiveStream::attach(std::shared_ptr<EventSink> sink, std::optional<std::int6
       auto page = store_.changes_since(last, 1000);
       if (!page || page->empty()) break;
       for (const auto& change : *page) {
-        sink->send(sse_message(change, offset_));
+        if (client->sees(change)) sink->send(sse_message(change, offset_));
         last = change.seq;
       }
       replayed += page->size();

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "api/http_server.h"
@@ -21,8 +22,11 @@ class LiveStream {
   // Called with each commit's changes (the store's change listener).
   void publish(const std::vector<store::Change>& changes);
   // Adds a client. With `last_event_id`, replays the changes after it first (at most
-  // `max_replay`; beyond that the client gets a "reset" event and should reload).
-  void attach(std::shared_ptr<EventSink> sink, std::optional<std::int64_t> last_event_id);
+  // `max_replay`; beyond that the client gets a "reset" event and should reload). With
+  // `only_station`, the client receives only changes of cases routed to that station (a
+  // case re-routed elsewhere drops out of its stream with the change that moved it).
+  void attach(std::shared_ptr<EventSink> sink, std::optional<std::int64_t> last_event_id,
+              std::optional<std::string> only_station = std::nullopt);
   // A comment line to every client, so dead connections are noticed and proxies keep
   // idle streams open.
   void heartbeat();
@@ -33,6 +37,10 @@ class LiveStream {
  private:
   struct Client {
     std::shared_ptr<EventSink> sink;
+    std::optional<std::string> only_station;  // set before the client is shared
+    bool sees(const store::Change& change) const {
+      return !only_station || (change.kase.station && change.kase.station->code == *only_station);
+    }
     std::mutex mu;  // guards the fields below
     bool replaying = true;
     std::int64_t last_sent = 0;

@@ -58,6 +58,12 @@ std::string ApiMetrics::render(const store::StoreMetrics& store, size_t connecti
   help(out, "quanzu_case_events_total", "counter", "Case events posted, by result.");
   line(out, "quanzu_case_events_total", "result=\"recorded\"", static_cast<double>(events_recorded.load()));
   line(out, "quanzu_case_events_total", "result=\"refused\"", static_cast<double>(events_refused.load()));
+  help(out, "quanzu_logins_total", "counter", "Logins (POST /api/v1/session), by result.");
+  line(out, "quanzu_logins_total", "result=\"ok\"", static_cast<double>(logins.load()));
+  line(out, "quanzu_logins_total", "result=\"refused\"", static_cast<double>(logins_refused.load()));
+  help(out, "quanzu_audit_failures_total", "counter",
+       "Audit entries that could not be written (the action was refused with 503).");
+  line(out, "quanzu_audit_failures_total", "", static_cast<double>(audit_failures.load()));
   help(out, "quanzu_http_responses_total", "counter", "HTTP responses by status class.");
   line(out, "quanzu_http_responses_total", "class=\"2xx\"", static_cast<double>(responses_2xx.load()));
   line(out, "quanzu_http_responses_total", "class=\"4xx\"", static_cast<double>(responses_4xx.load()));

@@ -34,6 +34,8 @@ struct ApiMetrics {
   std::atomic<std::uint64_t> events_recorded{0};
   std::atomic<std::uint64_t> events_refused{0};
   std::atomic<std::uint64_t> responses_2xx{0}, responses_4xx{0}, responses_5xx{0};
+  std::atomic<std::uint64_t> logins{0}, logins_refused{0};
+  std::atomic<std::uint64_t> audit_failures{0};  // entries that could not be written
   std::atomic<std::int64_t> ingest_in_flight{0};  // requests waiting for a durable answer
   LatencyHistogram ingest_latency;  // POST /instructions: request read -> durable answer sent
   LatencyHistogram event_latency;   // POST /cases/{id}/events

@@ -63,6 +63,8 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
       {"voice", {"trunk", "transport", "local_ip", "caller_id", "username", "password_file",
                  "max_calls", "ring_timeout", "ask_acknowledge", "recording", "templates"}},
       {"time", {"utc_offset_minutes"}},
+      {"auth", {"audit_log", "cookie_secure", "idle_timeout_minutes", "session_max_hours",
+                "max_failed_logins", "lock_minutes"}},
       {"demo", {"rate_per_minute", "seed", "malformed", "simulate_handling"}},
   };
   for (const auto& [key, node] : root) {
@@ -188,6 +190,12 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
   }
   integer("jurisdictions", "stations_per_district", into.stations_per_district, 1, 50);
   integer("time", "utc_offset_minutes", into.utc_offset_minutes, -720, 840);
+  string("auth", "audit_log", into.audit_log);
+  boolean("auth", "cookie_secure", into.cookie_secure);
+  integer("auth", "idle_timeout_minutes", into.idle_timeout_minutes, 1, 24 * 60);
+  integer("auth", "session_max_hours", into.session_max_hours, 1, 24 * 30);
+  integer("auth", "max_failed_logins", into.max_failed_logins, 1, 100);
+  integer("auth", "lock_minutes", into.lock_minutes, 1, 24 * 60);
   if (const toml::node* node = root.at_path("demo.rate_per_minute").node()) {
     auto v = node->value<double>();
     if (!v || *v <= 0 || *v > 100000) {
@@ -232,6 +240,11 @@ std::string default_cells_file() { return shipped_file("chongqing-cells.csv", "d
 std::string default_rules_file() { return shipped_file("rules.toml", "config"); }
 
 std::string default_plans_file() { return shipped_file("plans.toml", "config"); }
+
+std::string audit_log_file(const Config& config) {
+  if (!config.audit_log.empty()) return config.audit_log;
+  return (std::filesystem::path(config.data_dir) / "audit.jsonl").string();
+}
 
 std::string rules_file(const Config& config) {
   if (!config.rules_file.empty()) return config.rules_file;

@@ -54,6 +54,13 @@ struct Config {
   bool voice_ask_acknowledge = false;   // "听清楚请按1"
   std::string voice_recording;          // a WAV played instead of the synthesized warning
   int utc_offset_minutes = 480;
+  // [auth]: people's sessions and the audit log.
+  std::string audit_log;              // empty: DATA_DIR/audit.jsonl
+  bool cookie_secure = true;          // false only behind plain HTTP on a trusted network
+  int idle_timeout_minutes = 30;
+  int session_max_hours = 12;
+  int max_failed_logins = 5;          // then the account locks for lock_minutes
+  int lock_minutes = 15;
   // demo only
   double demo_rate_per_minute = 30;
   std::uint64_t demo_seed = 0;                      // 0: a new seed each run
@@ -77,6 +84,8 @@ std::string default_cells_file();
 std::string default_rules_file();
 // The shipped default action plans (plans.toml).
 std::string default_plans_file();
+// The audit log: config.audit_log, else DATA_DIR/audit.jsonl.
+std::string audit_log_file(const Config& config);
 // The rules file in force: config.rules_file, else DATA_DIR/rules.toml.
 std::string rules_file(const Config& config);
 

@@ -364,6 +364,31 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, StartOpt
   p->api_ = std::make_unique<api::Api>(*p->service_, *p->store_, p->stations_, *p->stream_,
                                        p->clock_, options);
   p->api_->set_handling(p->handling_.get(), p->documents_.get(), bank_secret);
+  {
+    auto users = auth::SqliteUserStore::open((std::filesystem::path(config.data_dir) / "quanzu.sqlite").string());
+    if (!users) return fail(users.error().code, "user store: " + users.error().message);
+    p->users_ = std::move(*users);
+    auth::LoginOptions login;
+    login.max_failures = config.max_failed_logins;
+    login.lock_for = Millis{config.lock_minutes} * 60'000;
+    p->login_ = std::make_unique<auth::LoginPolicy>(*p->users_, p->clock_, login);
+    auth::SessionOptions sessions;
+    sessions.idle_timeout = Millis{config.idle_timeout_minutes} * 60'000;
+    sessions.max_age = Millis{config.session_max_hours} * 3'600'000;
+    p->sessions_ = std::make_unique<auth::SessionManager>(*p->users_, p->clock_, sessions);
+    auto audit = auth::AuditLog::open(audit_log_file(config));
+    if (!audit) return fail(audit.error().code, "[auth] audit_log: " + audit.error().message);
+    p->audit_ = std::move(*audit);
+    // Sessions idle past the time-out are only refused by the check; drop old rows at start.
+    (void)p->users_->delete_sessions_idle_since(p->clock_.now() - sessions.idle_timeout);
+    api::AccessSetup access;
+    access.users = p->users_.get();
+    access.login = p->login_.get();
+    access.sessions = p->sessions_.get();
+    access.audit = p->audit_.get();
+    access.cookie_secure = config.cookie_secure;
+    p->api_->set_access(access);
+  }
   p->api_->set_extra_health([voice = p->voice_, smpp = p->smpp_] {
     boost::json::object channels;
     if (smpp) {

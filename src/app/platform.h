@@ -14,6 +14,10 @@
 #include "api/http_server.h"
 #include "api/live_stream.h"
 #include "app/config.h"
+#include "auth/audit_log.h"
+#include "auth/users/login_policy.h"
+#include "auth/users/session.h"
+#include "auth/users/sqlite_user_store.h"
 #include "base/clock.h"
 #include "channels/dispatcher.h"
 #include "channels/sms/smpp_channel.h"
@@ -85,6 +89,7 @@ class Platform {
   handling::HandlingService& handling() { return *handling_; }
   const cases::Plans& plans() const { return plans_; }
   store::CaseStore& store() { return *store_; }
+  auth::UserStore& users() { return *users_; }
   const geo::StationDirectory& stations() const { return stations_; }
   const Clock& clock() const { return clock_; }
   grading::ActiveRules& rules() { return *rules_; }
@@ -117,6 +122,11 @@ class Platform {
   std::unique_ptr<api::LiveStream> stream_;
   std::unique_ptr<channels::Channel> handoff_channel_;
   std::unique_ptr<channels::Dispatcher> dispatcher_;
+  // Declared before the Api, whose login threads use them, so they outlive it.
+  std::unique_ptr<auth::SqliteUserStore> users_;
+  std::unique_ptr<auth::LoginPolicy> login_;
+  std::unique_ptr<auth::SessionManager> sessions_;
+  std::unique_ptr<auth::AuditLog> audit_;
   std::unique_ptr<api::Api> api_;
   boost::asio::io_context io_;
   std::unique_ptr<api::HttpServer> server_;

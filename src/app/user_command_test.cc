@@ -142,7 +142,7 @@ TEST_F(UserCommand, TokenCreateListRevoke) {
   EXPECT_EQ(run(false, {"create", "--name", "feed"}), 64);
   EXPECT_NE(err_.str().find("--scope"), std::string::npos);
   EXPECT_EQ(run(false, {"create", "--name", "feed", "--scope", "write"}), 64);
-  EXPECT_NE(err_.str().find("--scope write is not one of ingest, read, bank_callback"),
+  EXPECT_NE(err_.str().find("--scope write is not one of ingest, read, bank_callback, attempts"),
             std::string::npos);
   EXPECT_EQ(run(false, {"create", "--scope", "read"}), 64);
   EXPECT_EQ(run(false, {"create", "--name", "", "--scope", "read"}), 1);

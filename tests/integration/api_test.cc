@@ -102,6 +102,7 @@ class ApiTest : public ::testing::Test {
     client_.reset();
     server_ = ServerProcess::start(quanzu_binary(), dir_, extra);
     client_ = std::make_unique<HttpClient>(server_->host(), server_->port());
+    client_->set_default_headers(server_->auth());
   }
 
   // Stops the server gracefully and starts it again on the same data and address; the
@@ -611,6 +612,7 @@ TEST_F(ApiTest, ConcurrentOutcomesCloseTheCaseOnce) {
   for (int i = 0; i < kClients; ++i) {
     threads.emplace_back([&, i] {
       HttpClient client(server_->host(), server_->port());
+      client.set_default_headers(server_->auth());
       statuses[i] = client
                         .post("/api/v1/cases/" + id + "/events",
                               R"({"kind":"outcome","outcome":"warned","note":"client )" +
@@ -689,7 +691,7 @@ std::optional<SseMessage> next_of(EventStream& stream, const std::set<std::strin
 TEST_F(ApiTest, StreamDeliversLiveEventsAndReplaysMissedOnes) {
   std::int64_t last_id = 0;
   {
-    EventStream stream(server_->host(), server_->port());
+    EventStream stream(server_->host(), server_->port(), "/api/v1/stream", {}, server_->auth());
     ASSERT_EQ(stream.status(), 200u) << stream.body();
     EXPECT_TRUE(stream.headers().at("content-type").starts_with("text/event-stream"));
     // The server registers the client before it sends "retry:"; from then on nothing is missed.
@@ -720,7 +722,7 @@ TEST_F(ApiTest, StreamDeliversLiveEventsAndReplaysMissedOnes) {
   ingest(array_of({sample_instruction("SSE-missed-1"), sample_instruction("SSE-missed-2")}));
   create(sample_instruction("SSE-missed-3"));
 
-  EventStream again(server_->host(), server_->port(), "/api/v1/stream", std::to_string(last_id));
+  EventStream again(server_->host(), server_->port(), "/api/v1/stream", std::to_string(last_id), server_->auth());
   ASSERT_EQ(again.status(), 200u) << again.body();
   std::vector<std::string> replayed;
   std::int64_t previous = last_id;
@@ -736,7 +738,7 @@ TEST_F(ApiTest, StreamDeliversLiveEventsAndReplaysMissedOnes) {
   ASSERT_TRUE(m.has_value());
   EXPECT_EQ(instruction_of(*m), "SSE-after");
 
-  EventStream bad(server_->host(), server_->port(), "/api/v1/stream", "not-a-number");
+  EventStream bad(server_->host(), server_->port(), "/api/v1/stream", "not-a-number", server_->auth());
   EXPECT_EQ(bad.status(), 400u);
   EXPECT_TRUE(parse(bad.body()).at("error").is_string()) << bad.body();
 }
@@ -883,6 +885,7 @@ TEST(CliTest, IngestCommandLoadsAMixedFile) {
 
   auto server = ServerProcess::start(quanzu_binary(), data);
   HttpClient client(server->host(), server->port());
+  client.set_default_headers(server->auth());
   HttpResponse list = client.get("/api/v1/cases");
   ASSERT_EQ(list.status, 200u);
   std::set<std::string> ids;

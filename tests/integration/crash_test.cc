@@ -69,12 +69,13 @@ struct ClientLog {
 
 // Posts single instructions and small batches with unique ids until `stop` or the server
 // goes away.
-void post_until_stopped(const std::string& host, std::uint16_t port, const std::string& client,
+void post_until_stopped(const std::string& host, std::uint16_t port, const Headers& auth, const std::string& client,
                         const std::atomic<bool>& stop, const std::atomic<bool>& killed,
                         std::atomic<int>& answered, std::condition_variable& progress,
                         ClientLog& log) {
   try {
     HttpClient http(host, port);
+    http.set_default_headers(auth);
     for (int n = 0; n < kMaxRequestsPerClient && !stop.load(); ++n) {
       const size_t items = n % 2 == 0 ? 1 : kBatchItems;
       std::vector<std::string> ids;
@@ -144,7 +145,7 @@ void load_and_kill(ServerProcess& server, int round, std::set<std::string>& sent
   std::vector<std::thread> clients;
   clients.reserve(kClients);
   for (int c = 0; c < kClients; ++c) {
-    clients.emplace_back(post_until_stopped, server.host(), server.port(), client_name(round, c),
+    clients.emplace_back(post_until_stopped, server.host(), server.port(), std::cref(server.auth()), client_name(round, c),
                          std::cref(stop), std::cref(killed), std::ref(answered), std::ref(progress),
                          std::ref(logs[c]));
   }
@@ -189,6 +190,7 @@ TEST(CrashTest, EveryAcknowledgedInstructionSurvivesSigkill) {
     load_and_kill(*server, round, sent, acked_now);
     server = ServerProcess::start(quanzu_binary(), dir);
     HttpClient client(server->host(), server->port());
+    client.set_default_headers(server->auth());
 
     // Each acknowledged instruction is there once, in the case it was promised; whatever
     // else is there was sent (its answer lost in the crash), also once.
@@ -223,6 +225,7 @@ TEST(CrashTest, EveryAcknowledgedInstructionSurvivesSigkill) {
   // Replaying everything: the acknowledged are duplicates of their case; the unanswered are
   // duplicates if a crash kept them, otherwise created now.
   HttpClient client(server->host(), server->port());
+  client.set_default_headers(server->auth());
   std::vector<std::string> all(sent.begin(), sent.end());
   for (size_t start = 0; start < all.size(); start += kReplayBatch) {
     std::string body = "[";

@@ -122,6 +122,9 @@ class HandlingTest : public ::testing::Test {
     server_ = ServerProcess::start(quanzu_binary(), dir_ + "/data", extra);
     port_ = server_->port();
     client_ = std::make_unique<HttpClient>(server_->host(), server_->port());
+    client_->set_default_headers(server_->auth());
+    // The channel gateways and the bank are machines with their own tokens.
+    if (machine_token_.empty()) machine_token_ = create_token(dir_ + "/data", {"attempts", "bank_callback"});
   }
 
   std::string create(const std::string& body) {
@@ -163,7 +166,8 @@ class HandlingTest : public ::testing::Test {
     return n;
   }
   HttpResponse report(const std::string& ref, const std::string& result) {
-    return client_->post("/api/v1/attempts", R"({"ref":")" + ref + R"(","result":")" + result + R"("})");
+    return client_->request("POST", "/api/v1/attempts", R"({"ref":")" + ref + R"(","result":")" + result + R"("})",
+                            {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + machine_token_}});
   }
   void add_responder(const std::string& id, const std::string& station, double lat, double lon) {
     auto r = client_->post("/api/v1/responders",
@@ -180,11 +184,13 @@ class HandlingTest : public ::testing::Test {
                          std::chrono::system_clock::now().time_since_epoch()).count();
     return client_->request("POST", "/api/v1/bank/callback", body,
                             {{"Content-Type", "application/json"},
+                             {"Authorization", "Bearer " + machine_token_},
                              {"X-Quanzu-Timestamp", std::to_string(now)},
                              {"X-Quanzu-Signature", channels::webhook_signature(secret, now, body)}});
   }
 
   std::string dir_;
+  std::string machine_token_;
   std::uint16_t port_ = 0;
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<HttpClient> client_;
@@ -243,7 +249,7 @@ TEST_F(HandlingTest, MediumRetriesTheRobocallThenGivesTheStationACallTask) {
 
 TEST_F(HandlingTest, HighCallTaskGoesOverdueVisiblyInTheCaseTheQueueAndTheStream) {
   start(plans());
-  EventStream stream(server_->host(), server_->port());
+  EventStream stream(server_->host(), server_->port(), "/api/v1/stream", {}, server_->auth());
   ASSERT_EQ(stream.status(), 200u);
   const std::string id = create(instruction("H-HIGH", "pending_transfer"));
   auto c = wait_case(id, [](json::object& k) { return handling(k)["call_task"].as_object()["overdue"].as_bool(); });
@@ -392,7 +398,7 @@ TEST_F(HandlingTest, DeadlinesPendingAtASigkillFireOnceAfterTheRestart) {
 TEST_F(HandlingTest, StopPaymentFromRequestThroughTheBankToReleaseWithDocuments) {
   start(plans());
   const std::string id = create(instruction("H-SP", "completed_transfer"));
-  auto r = event(id, R"({"kind":"stop_payment","action":"request","account":"6222 0202 0011 2233 445","bank":"工商银行","reason":"当事人拒绝劝阻","actor":"officer-zhang"})");
+  auto r = event(id, R"({"kind":"stop_payment","action":"request","account":"6222 0202 0011 2233 445","bank":"工商银行","reason":"当事人拒绝劝阻"})");
   ASSERT_EQ(r.status, 200u) << r.body;
   auto c = get_case(id);
   auto sps = handling(c)["stop_payments"].as_array();
@@ -434,12 +440,21 @@ TEST_F(HandlingTest, StopPaymentFromRequestThroughTheBankToReleaseWithDocuments)
   EXPECT_EQ(got.body, pdf);
   EXPECT_EQ(client_->get("/api/v1/documents/..%2F..%2Fetc%2Fpasswd").status, 400u);
 
-  r = event(id, R"({"kind":"stop_payment","action":"release_request","stop_payment_id":")" + sp + R"(","reason":"本人申请解除","actor":"officer-zhang"})");
+  r = event(id, R"({"kind":"stop_payment","action":"release_request","stop_payment_id":")" + sp + R"(","reason":"本人申请解除"})");
   ASSERT_EQ(r.status, 200u) << r.body;
-  // Four eyes: the officer who asked for it cannot approve its release.
-  r = event(id, R"({"kind":"stop_payment","action":"approve_release","stop_payment_id":")" + sp + R"(","actor":"officer-zhang"})");
-  EXPECT_EQ(r.status, 409u) << r.body;
-  r = event(id, R"({"kind":"stop_payment","action":"approve_release","stop_payment_id":")" + sp + R"(","actor":"supervisor-li"})");
+  // Four eyes: the centre user who asked for it cannot approve its release (no one but a
+  // supervisor may), nor can anyone name another person as the actor.
+  r = event(id, R"({"kind":"stop_payment","action":"approve_release","stop_payment_id":")" + sp + R"("})");
+  EXPECT_EQ(r.status, 403u) << r.body;
+  add_user(dir_ + "/data", "supervisor-li", "supervisor", "supervisor-li-password");
+  HttpClient supervisor(server_->host(), server_->port());
+  ASSERT_EQ(supervisor.login("supervisor-li", "supervisor-li-password").status, 200u);
+  r = supervisor.post("/api/v1/cases/" + id + "/events",
+                      R"({"kind":"stop_payment","action":"approve_release","stop_payment_id":")" + sp + R"(","actor":"qa-centre"})");
+  EXPECT_EQ(r.status, 400u) << r.body;  // "actor" is no longer the client's to say
+  EXPECT_NE(r.body.find("\"actor\""), std::string::npos) << r.body;
+  r = supervisor.post("/api/v1/cases/" + id + "/events",
+                      R"({"kind":"stop_payment","action":"approve_release","stop_payment_id":")" + sp + R"("})");
   ASSERT_EQ(r.status, 200u) << r.body;
   r = bank(R"({"stop_payment_id":")" + sp + R"(","decision":"released","reference":"ICBC-1-R"})");
   ASSERT_EQ(r.status, 200u) << r.body;

@@ -86,11 +86,12 @@ std::vector<char*> exec_argv(const std::vector<std::string>& args) {
 }
 
 // In the child after fork: only async-signal-safe calls until exec.
-[[noreturn]] void exec_child(pid_t parent, int out_fd, int err_fd, char* const* argv) {
+[[noreturn]] void exec_child(pid_t parent, int out_fd, int err_fd, char* const* argv,
+                             const char* stdin_path = "/dev/null") {
   // Die with the parent: a test that crashes must not leave a server running.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(127);
-  int null_fd = open("/dev/null", O_RDONLY);
+  int null_fd = open(stdin_path, O_RDONLY);
   if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
   dup2(out_fd, STDOUT_FILENO);
   dup2(err_fd, STDERR_FILENO);
@@ -148,6 +149,7 @@ std::string json_escape(std::string_view s) {
 // ---- HttpClient ----------------------------------------------------------------------
 
 struct HttpClient::Impl {
+  std::vector<std::pair<std::string, std::string>> default_headers;
   tcp::endpoint endpoint;
   std::string host_header;
   net::io_context io;
@@ -184,6 +186,33 @@ HttpClient::HttpClient(std::string host, std::uint16_t port) : impl_(std::make_u
 
 HttpClient::~HttpClient() { impl_->close(); }
 
+void HttpClient::set_default_headers(Headers headers) { impl_->default_headers = std::move(headers); }
+const Headers& HttpClient::default_headers() const { return impl_->default_headers; }
+
+HttpResponse HttpClient::login(const std::string& name, const std::string& password) {
+  HttpResponse r = post("/api/v1/session",
+                        R"({"name":")" + name + R"(","password":")" + password + R"("})");
+  if (r.status != 200) return r;
+  auto cookie = r.headers.find("set-cookie");
+  const std::string key = R"("csrf_token":")";
+  const size_t at = r.body.find(key);
+  if (cookie == r.headers.end() || at == std::string::npos) {
+    throw std::runtime_error("login answered 200 without a cookie or csrf_token: " + r.body);
+  }
+  const size_t start = at + key.size();
+  const std::string csrf = r.body.substr(start, r.body.find('"', start) - start);
+  const std::string pair = cookie->second.substr(0, cookie->second.find(';'));
+  impl_->default_headers = {{"Cookie", pair}, {"X-CSRF-Token", csrf}};
+  return r;
+}
+
+void HttpClient::login_as_test_user() {
+  HttpResponse r = login(kTestUser, kTestPassword);
+  if (r.status != 200) {
+    throw std::runtime_error("cannot log in as " + std::string(kTestUser) + ": " + std::to_string(r.status) + " " + r.body);
+  }
+}
+
 HttpResponse HttpClient::request(std::string_view method, std::string_view target,
                                  std::string_view body,
                                  const std::vector<std::pair<std::string, std::string>>& headers) {
@@ -198,6 +227,7 @@ HttpResponse HttpClient::request(std::string_view method, std::string_view targe
   req.version(11);
   req.set(http::field::host, im.host_header);
   req.set(http::field::user_agent, "quanzu-integration-test");
+  for (const auto& [name, value] : im.default_headers) req.set(name, value);
   for (const auto& [name, value] : headers) req.set(name, value);
   req.body() = std::string(body);
   req.keep_alive(true);
@@ -331,7 +361,7 @@ struct EventStream::Impl : SocketReader {
 };
 
 EventStream::EventStream(const std::string& host, std::uint16_t port, std::string_view target,
-                         const std::string& last_event_id)
+                         const std::string& last_event_id, const Headers& headers)
     : impl_(std::make_unique<Impl>()) {
   Impl& im = *impl_;
   const auto deadline = Steady::now() + kRequestTimeout;
@@ -341,6 +371,7 @@ EventStream::EventStream(const std::string& host, std::uint16_t port, std::strin
   std::string request = "GET " + std::string(target) + " HTTP/1.1\r\nHost: " + host + ":" +
                         std::to_string(port) + "\r\nAccept: text/event-stream\r\n";
   if (!last_event_id.empty()) request += "Last-Event-ID: " + last_event_id + "\r\n";
+  for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
   request += "\r\n";
   net::write(im.socket, net::buffer(request), ec);
   if (ec) throw std::runtime_error("cannot send event stream request: " + ec.message());
@@ -447,6 +478,7 @@ std::unique_ptr<ServerProcess> ServerProcess::start(const std::string& binary,
       open(server->log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (log_fd < 0) throw std::runtime_error("cannot create " + server->log_path_);
 
+  ensure_test_users(binary, data_dir);
   std::vector<std::string> args{binary, "serve", "--listen", "127.0.0.1:0", "--data", data_dir};
   args.insert(args.end(), extra.begin(), extra.end());
   std::vector<char*> argv = exec_argv(args);
@@ -473,6 +505,11 @@ std::unique_ptr<ServerProcess> ServerProcess::start(const std::string& binary,
         if (colon == std::string::npos) throw std::runtime_error("cannot read address in: " + out);
         server->host_ = hostport.substr(0, colon);
         server->port_ = static_cast<std::uint16_t>(std::stoul(hostport.substr(colon + 1)));
+        HttpClient client(server->host_, server->port_);
+        client.login_as_test_user();
+        HttpResponse who = client.get("/api/v1/session");
+        if (who.status != 200) throw std::runtime_error("the test session does not work: " + who.body);
+        server->auth_ = client.default_headers();
         return server;
       }
     }
@@ -517,11 +554,16 @@ int ServerProcess::terminate() {
 
 // ---- commands and helpers ------------------------------------------------------------
 
-CommandResult run_command(const std::vector<std::string>& args, int timeout_ms) {
+CommandResult run_command(const std::vector<std::string>& args, int timeout_ms, std::string_view input) {
   if (args.empty()) throw std::runtime_error("run_command: no program");
   const std::string base = fresh_dir("cmd");
   const std::string out_path = base + "/stdout";
   const std::string err_path = base + "/stderr";
+  const std::string in_path = base + "/stdin";
+  {
+    std::ofstream in(in_path, std::ios::binary);
+    in << input;
+  }
   const int out_fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   const int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (out_fd < 0 || err_fd < 0) throw std::runtime_error("run_command: cannot create output files");
@@ -529,7 +571,7 @@ CommandResult run_command(const std::vector<std::string>& args, int timeout_ms) 
   const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) exec_child(parent, out_fd, err_fd, argv.data());
+  if (pid == 0) exec_child(parent, out_fd, err_fd, argv.data(), in_path.c_str());
   close(out_fd);
   close(err_fd);
   std::optional<int> status =
@@ -548,6 +590,40 @@ CommandResult run_command(const std::vector<std::string>& args, int timeout_ms) 
   std::filesystem::remove_all(base, ignored);
   return r;
 }
+
+void ensure_test_users(const std::string& binary, const std::string& data_dir) {
+  const std::string marker = data_dir + "/.test-users";
+  if (std::filesystem::exists(marker)) return;
+  CommandResult r = run_command({binary, "user", "add", "--data", data_dir, "--name", kTestUser, "--role", "centre"},
+                                30000, std::string(kTestPassword) + "\n");
+  if (r.status != 0 && r.err.find("exists") == std::string::npos) {
+    throw std::runtime_error("quanzu user add " + std::string(kTestUser) + " failed: " + r.err);
+  }
+  std::ofstream(marker) << "1\n";
+}
+
+void add_user(const std::string& data_dir, const std::string& name, const std::string& role,
+              const std::string& password, const std::string& station, const std::string& responder) {
+  std::vector<std::string> args{quanzu_binary(), "user", "add", "--data", data_dir, "--name", name, "--role", role};
+  if (!station.empty()) args.insert(args.end(), {"--station", station});
+  if (!responder.empty()) args.insert(args.end(), {"--responder", responder});
+  CommandResult r = run_command(args, 30000, password + "\n");
+  if (r.status != 0) throw std::runtime_error("quanzu user add " + name + " failed: " + r.err);
+}
+
+std::string create_token(const std::string& data_dir, const std::vector<std::string>& scopes,
+                         const std::string& name) {
+  std::vector<std::string> args{quanzu_binary(), "token", "create", "--data", data_dir, "--name", name};
+  for (const auto& s : scopes) args.insert(args.end(), {"--scope", s});
+  CommandResult r = run_command(args);
+  if (r.status != 0) throw std::runtime_error("quanzu token create failed: " + r.err);
+  std::string secret = r.out;
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (secret.find('\n') != std::string::npos) secret = secret.substr(secret.rfind('\n') + 1);
+  return secret;
+}
+
+Headers bearer(const std::string& secret) { return {{"Authorization", "Bearer " + secret}}; }
 
 std::string quanzu_binary() {
   const char* path = std::getenv("QUANZU_BINARY");

@@ -15,6 +15,13 @@
 
 namespace quanzu::testing {
 
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// The account every test server gets (a centre analyst, who may do everything a test needs
+// but approve releases), made with `quanzu user add` before the server starts.
+inline constexpr const char* kTestUser = "qa-centre";
+inline constexpr const char* kTestPassword = "qa-centre-password-1";
+
 struct HttpResponse {
   unsigned status = 0;
   std::string body;
@@ -34,6 +41,13 @@ class HttpClient {
   HttpResponse request(std::string_view method, std::string_view target, std::string_view body = {},
                        const std::vector<std::pair<std::string, std::string>>& headers = {});
   HttpResponse get(std::string_view target) { return request("GET", target); }
+  // Sent with every later request (e.g. a session cookie and its CSRF token).
+  void set_default_headers(Headers headers);
+  const Headers& default_headers() const;
+  // POST /api/v1/session; on 200 later requests carry the session cookie and X-CSRF-Token.
+  HttpResponse login(const std::string& name, const std::string& password);
+  // Logs in as kTestUser; throws unless it succeeds.
+  void login_as_test_user();
   HttpResponse post(std::string_view target, std::string_view body,
                     std::string_view content_type = "application/json") {
     return request("POST", target, body, {{"Content-Type", std::string(content_type)}});
@@ -63,6 +77,8 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
   const std::string& host() const { return host_; }
   std::uint16_t port() const { return port_; }
+  // Cookie and X-CSRF-Token of a session of kTestUser, made when the server started.
+  const Headers& auth() const { return auth_; }
   // Everything the child wrote to stdout and stderr so far.
   std::string output() const;
 
@@ -75,7 +91,23 @@ class ServerProcess {
   std::string host_ = "127.0.0.1";
   std::uint16_t port_ = 0;
   std::string log_path_;
+  Headers auth_;
 };
+
+// Creates kTestUser (role centre) in data_dir's store unless it exists; ServerProcess::start
+// calls it. Throws when `quanzu user add` fails otherwise.
+void ensure_test_users(const std::string& binary, const std::string& data_dir);
+
+// `quanzu user add` (password on stdin) into data_dir's store; throws on failure. Works
+// while a server runs on it.
+void add_user(const std::string& data_dir, const std::string& name, const std::string& role,
+              const std::string& password, const std::string& station = {},
+              const std::string& responder = {});
+// `quanzu token create --scope ...`; the secret, for "Authorization: Bearer". Throws on failure.
+std::string create_token(const std::string& data_dir, const std::vector<std::string>& scopes,
+                         const std::string& name = "test-machine");
+// {"Authorization": "Bearer <secret>"}.
+Headers bearer(const std::string& secret);
 
 // One message of a text/event-stream: the fields of one blank-line-terminated block.
 // Comment-only blocks (": ping") are not messages.
@@ -94,7 +126,8 @@ class EventStream {
   // head within 30 s. Throws std::runtime_error on failure; a non-2xx answer is kept in
   // status() and body().
   EventStream(const std::string& host, std::uint16_t port,
-              std::string_view target = "/api/v1/stream", const std::string& last_event_id = {});
+              std::string_view target = "/api/v1/stream", const std::string& last_event_id = {},
+              const Headers& headers = {});
   ~EventStream();
   EventStream(const EventStream&) = delete;
   EventStream& operator=(const EventStream&) = delete;
@@ -133,7 +166,9 @@ struct CommandResult {
 
 // Runs argv (argv[0] is a path) with stdin from /dev/null and waits at most timeout_ms,
 // then kills it. Throws std::runtime_error when it cannot start or times out.
-CommandResult run_command(const std::vector<std::string>& argv, int timeout_ms = 30000);
+// `input` is written to its standard input.
+CommandResult run_command(const std::vector<std::string>& argv, int timeout_ms = 30000,
+                          std::string_view input = {});
 
 // The quanzu binary under test ($QUANZU_BINARY, set by CMake for every integration test).
 std::string quanzu_binary();

@@ -110,6 +110,7 @@ class RoutingRulesTest : public ::testing::Test {
         << "secret_file = \"" << dir_ << "/secret\"\n";
     server_ = ServerProcess::start(quanzu_binary(), dir_ + "/data", {"--config", dir_ + "/quanzu.toml"});
     client_ = std::make_unique<HttpClient>(server_->host(), server_->port());
+    client_->set_default_headers(server_->auth());
   }
 
   WebhookReceiver receiver_;

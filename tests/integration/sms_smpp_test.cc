@@ -461,6 +461,7 @@ TEST_F(SmppChannelTest, ThePlatformSendsTheWarningAndItsReceiptClosesALowCase) {
   auto server = quanzu::testing::ServerProcess::start(quanzu::testing::quanzu_binary(), (dir / "data").string(),
                                                       {"--config", (dir / "quanzu.toml").string()});
   quanzu::testing::HttpClient client(server->host(), server->port());
+  client.set_default_headers(server->auth());
   auto r = client.post("/api/v1/instructions",
                        R"({"id":"S-LOW","issued_at":"2023-11-29T10:26:00+08:00","trigger":"fraud_url_visit",)"
                        R"("scam_type":"prize","subject":{"phone":"13800138123"},"location":{"adcode":"500105"}})");

@@ -457,6 +457,7 @@ class VoicePlatform : public VoiceSip {
     server_ = quanzu::testing::ServerProcess::start(quanzu::testing::quanzu_binary(), (dir_ / "data").string(),
                                                     {"--config", (dir_ / "quanzu.toml").string()});
     client_ = std::make_unique<quanzu::testing::HttpClient>(server_->host(), server_->port());
+    client_->set_default_headers(server_->auth());
   }
   std::string create(const std::string& id, const std::string& trigger) {
     auto r = client_->post("/api/v1/instructions",

@@ -219,4 +219,69 @@ Result<std::vector<ApiToken>> SqliteUserStore::list_tokens() {
   return out;
 }
 
+Result<bool> SqliteUserStore::add_session(const Session& session) {
+  std::lock_guard lock(mutex_);
+  auto s = prepare(
+      "INSERT INTO sessions (id_hash, user_name, csrf_token, created_at, last_seen_at, client) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!s) return tl::unexpected(s.error());
+  s->bind(1, session.id_hash)
+      .bind(2, session.user_name)
+      .bind(3, session.csrf_token)
+      .bind(4, session.created_at)
+      .bind(5, session.last_seen_at)
+      .bind(6, session.from);
+  int rc = s->step();
+  if (rc == SQLITE_CONSTRAINT) return fail(Code::kConflict, "session already exists");
+  if (rc != SQLITE_DONE) return sqlite_error(db_);
+  return true;
+}
+
+Result<std::optional<Session>> SqliteUserStore::find_session(std::string_view id_hash) {
+  std::lock_guard lock(mutex_);
+  auto s = prepare(
+      "SELECT id_hash, user_name, csrf_token, created_at, last_seen_at, client FROM sessions "
+      "WHERE id_hash = ?1");
+  if (!s) return tl::unexpected(s.error());
+  s->bind(1, id_hash);
+  int rc = s->step();
+  if (rc == SQLITE_DONE) return std::optional<Session>();
+  if (rc != SQLITE_ROW) return sqlite_error(db_);
+  Session out;
+  out.id_hash = s->text(0);
+  out.user_name = s->text(1);
+  out.csrf_token = s->text(2);
+  out.created_at = s->int64(3);
+  out.last_seen_at = s->int64(4);
+  out.from = s->text(5);
+  return std::optional<Session>(std::move(out));
+}
+
+Result<bool> SqliteUserStore::touch_session(std::string_view id_hash, Millis at) {
+  std::lock_guard lock(mutex_);
+  auto s = prepare("UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?2) WHERE id_hash = ?1");
+  if (!s) return tl::unexpected(s.error());
+  s->bind(1, id_hash).bind(2, at);
+  if (s->step() != SQLITE_DONE) return sqlite_error(db_);
+  return true;
+}
+
+Result<bool> SqliteUserStore::delete_session(std::string_view id_hash) {
+  std::lock_guard lock(mutex_);
+  auto s = prepare("DELETE FROM sessions WHERE id_hash = ?1");
+  if (!s) return tl::unexpected(s.error());
+  s->bind(1, id_hash);
+  if (s->step() != SQLITE_DONE) return sqlite_error(db_);
+  return true;
+}
+
+Result<std::int64_t> SqliteUserStore::delete_sessions_idle_since(Millis cutoff) {
+  std::lock_guard lock(mutex_);
+  auto s = prepare("DELETE FROM sessions WHERE last_seen_at < ?1");
+  if (!s) return tl::unexpected(s.error());
+  s->bind(1, cutoff);
+  if (s->step() != SQLITE_DONE) return sqlite_error(db_);
+  return std::int64_t{sqlite3_changes(db_.get())};
+}
+
 }  // namespace quanzu::auth

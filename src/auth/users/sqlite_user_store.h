@@ -28,6 +28,12 @@ class SqliteUserStore final : public UserStore {
   Result<bool> touch_token(std::string_view id, Millis at) override;
   Result<std::vector<ApiToken>> list_tokens() override;
 
+  Result<bool> add_session(const Session& session) override;
+  Result<std::optional<Session>> find_session(std::string_view id_hash) override;
+  Result<bool> touch_session(std::string_view id_hash, Millis at) override;
+  Result<bool> delete_session(std::string_view id_hash) override;
+  Result<std::int64_t> delete_sessions_idle_since(Millis cutoff) override;
+
  private:
   explicit SqliteUserStore(store::sqlite::Db db) : db_(std::move(db)) {}
   Result<store::sqlite::Stmt> prepare(std::string_view sql);  // needs mutex_

@@ -11,8 +11,10 @@
 namespace quanzu::auth {
 namespace {
 
-constexpr EnumNames<Scope, 3> kScopeNames{
-    {{Scope::kIngest, "ingest"}, {Scope::kRead, "read"}, {Scope::kBankCallback, "bank_callback"}}};
+constexpr EnumNames<Scope, 4> kScopeNames{{{Scope::kIngest, "ingest"},
+                                           {Scope::kRead, "read"},
+                                           {Scope::kBankCallback, "bank_callback"},
+                                           {Scope::kAttempts, "attempts"}}};
 
 constexpr std::string_view kPrefix = "qz_";
 constexpr size_t kSecretBytes = 32;

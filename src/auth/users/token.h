@@ -12,14 +12,15 @@
 
 namespace quanzu::auth {
 
-// ingest: POST /api/v1/instructions; read: GET cases, stats, stream; bank_callback: the
-// banks' stop-payment callbacks.
-enum class Scope { kIngest, kRead, kBankCallback };
+// ingest: POST /api/v1/instructions; read: GET cases, stats, stream (personal data masked);
+// bank_callback: the banks' stop-payment callbacks; attempts: channel gateways reporting
+// the results of SMS and calls (POST /api/v1/attempts).
+enum class Scope { kIngest, kRead, kBankCallback, kAttempts };
 
-// Wire names: "ingest", "read", "bank_callback".
+// Wire names: "ingest", "read", "bank_callback", "attempts".
 std::string_view name(Scope scope);
 std::optional<Scope> scope_from_name(std::string_view text);
-std::string scope_names();  // "ingest, read, bank_callback"
+std::string scope_names();  // "ingest, read, bank_callback, attempts"
 
 struct ApiToken {
   std::string id;      // "tok_" + 12 hex digits; public, names the token in lists and revoke

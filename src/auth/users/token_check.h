@@ -1,6 +1,9 @@
 // Authenticates a machine client's "Authorization: Bearer <token>" for one scope.
 #pragma once
 
+#include <map>
+#include <mutex>
+
 #include <string>
 #include <string_view>
 
@@ -23,5 +26,25 @@ struct TokenRefusal {
 // (last_used_at) at most once a minute.
 tl::expected<ApiToken, TokenRefusal> check_token(UserStore& users, const Clock& clock,
                                                  std::string_view secret, Scope scope);
+
+// Recognises live tokens whatever their scopes (the caller checks what they allow), keeping
+// each one found for `ttl` so that a busy feed does not cost a store read per request: a
+// revocation takes effect within `ttl`. Safe to call from several threads at once.
+class TokenVerifier {
+ public:
+  TokenVerifier(UserStore& users, const Clock& clock, Millis ttl = 30'000);
+  tl::expected<ApiToken, TokenRefusal> verify(std::string_view secret);
+
+ private:
+  struct Entry {
+    ApiToken token;
+    Millis checked_at = 0;
+  };
+  UserStore& users_;
+  const Clock& clock_;
+  const Millis ttl_;
+  std::mutex mu_;
+  std::map<std::string, Entry, std::less<>> cache_;  // by hash; guarded by mu_
+};
 
 }  // namespace quanzu::auth

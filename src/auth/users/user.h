@@ -38,6 +38,16 @@ struct User {
   bool locked(Millis now) const { return now < locked_until; }
 };
 
+// A person's login session (session.h). The secret in the cookie is kept only as its hash.
+struct Session {
+  std::string id_hash;     // SHA-256 of the cookie's secret, lower-case hex
+  std::string user_name;
+  std::string csrf_token;  // sent back by the client as X-CSRF-Token on changes
+  Millis created_at = 0;
+  Millis last_seen_at = 0;
+  std::string from;        // client address at login
+};
+
 // Checks what an administrator chooses: name, role, station, responder id. Fails with
 // Code::kInvalid and one FieldError per problem ("name", "station", "responder_id").
 Result<bool> validate_user(const User& user);

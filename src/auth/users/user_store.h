@@ -37,6 +37,16 @@ class UserStore {
   virtual Result<bool> touch_token(std::string_view id, Millis at) = 0;
   // Every token, oldest first. Hashes are included; secrets were never stored.
   virtual Result<std::vector<ApiToken>> list_tokens() = 0;
+
+  // Login sessions, by the hash of their secret. Fails with kConflict on a taken hash.
+  virtual Result<bool> add_session(const Session& session) = 0;
+  virtual Result<std::optional<Session>> find_session(std::string_view id_hash) = 0;
+  // Records activity (best effort).
+  virtual Result<bool> touch_session(std::string_view id_hash, Millis at) = 0;
+  // Removes one session (logout); an unknown hash is not an error.
+  virtual Result<bool> delete_session(std::string_view id_hash) = 0;
+  // Removes sessions last seen before `cutoff`; returns how many.
+  virtual Result<std::int64_t> delete_sessions_idle_since(Millis cutoff) = 0;
 };
 
 }  // namespace quanzu::auth

@@ -148,6 +148,18 @@ CREATE TABLE api_tokens (
   revoked_at INTEGER
 ) WITHOUT ROWID;
 )sql",
+      // 6: people's login sessions (auth/users/session.h), kept by the hash of the secret.
+      R"sql(
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  user_name TEXT NOT NULL COLLATE NOCASE,
+  csrf_token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  client TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_last_seen ON sessions(last_seen_at);
+)sql",
   };
   return kMigrations;
 }
