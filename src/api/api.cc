@@ -402,7 +402,7 @@ void Api::post_event(std::string case_id, Request& request, std::shared_ptr<Exch
   }
   if (!require(who, needed, *exchange)) return;
   if (!visible_case(who, case_id, *exchange)) return;
-  if (who.role == auth::Role::kResponder && who.is_user()) {
+  if (responder && body.is_object()) {
     // A responder reports only its own visit, as itself.
     const json::value* r = body.as_object().if_contains("responder");
     if (r && (!r->is_string() || r->as_string() != who.responder_id)) {
