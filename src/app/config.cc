@@ -64,6 +64,7 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
                  "max_calls", "ring_timeout", "ask_acknowledge", "recording", "templates"}},
       {"time", {"utc_offset_minutes"}},
       {"demo", {"rate_per_minute", "seed", "malformed", "simulate_handling"}},
+      {"console", {"dir"}},
   };
   for (const auto& [key, node] : root) {
     auto section = kKnown.find(std::string(key.str()));
@@ -118,6 +119,7 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
   integer("server", "body_limit_bytes", into.body_limit_bytes, 1024, 1LL << 30);
   integer("server", "max_batch_items", into.max_batch_items, 1, 1000000);
   string("store", "data_dir", into.data_dir);
+  string("console", "dir", into.console_dir);
   string("jurisdictions", "districts", into.districts_file);
   string("grading", "rules", into.rules_file);
   string("jurisdictions", "stations", into.stations_file);
@@ -232,6 +234,8 @@ std::string default_cells_file() { return shipped_file("chongqing-cells.csv", "d
 std::string default_rules_file() { return shipped_file("rules.toml", "config"); }
 
 std::string default_plans_file() { return shipped_file("plans.toml", "config"); }
+
+std::string default_console_dir() { return shipped_file("web", ""); }
 
 std::string rules_file(const Config& config) {
   if (!config.rules_file.empty()) return config.rules_file;

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "api/api.h"
+#include "api/console.h"
 #include "api/http_server.h"
 #include "api/live_stream.h"
 #include "app/config.h"
@@ -118,6 +119,7 @@ class Platform {
   std::unique_ptr<channels::Channel> handoff_channel_;
   std::unique_ptr<channels::Dispatcher> dispatcher_;
   std::unique_ptr<api::Api> api_;
+  std::unique_ptr<api::Console> console_;  // null when the console folder is missing
   boost::asio::io_context io_;
   std::unique_ptr<api::HttpServer> server_;
   std::unique_ptr<boost::asio::steady_timer> heartbeat_;
