@@ -46,7 +46,7 @@ json::array ring_json(const std::vector<geo::Point>& ring) {
   json::array a;
   a.reserve(ring.size());
   for (const auto& p : ring) {
-    a.push_back(json::array{std::round(p.lon * 1e5) / 1e5, std::round(p.lat * 1e5) / 1e5});
+    a.push_back(json::array{std::round(p.lon * 1e4) / 1e4, std::round(p.lat * 1e4) / 1e4});
   }
   return a;
 }
@@ -162,8 +162,8 @@ std::string jurisdictions_geojson(const std::vector<geo::District>& districts,
                             {"code", s.code},
                             {"name", s.name},
                             {"district_adcode", s.district_adcode},
-                            {"point", json::array{std::round(s.station_point.lon * 1e5) / 1e5,
-                                                  std::round(s.station_point.lat * 1e5) / 1e5}}};
+                            {"point", json::array{std::round(s.station_point.lon * 1e4) / 1e4,
+                                                  std::round(s.station_point.lat * 1e4) / 1e4}}};
     features.push_back(json::object{
         {"type", "Feature"},
         {"properties", std::move(properties)},

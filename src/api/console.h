@@ -48,7 +48,7 @@ std::string content_type_of(const std::filesystem::path& file);
 // A GeoJSON FeatureCollection of the districts (properties kind "district", adcode, name)
 // and station areas (kind "station", code, name, district_adcode, and the station's point
 // as [lon, lat]), GCJ-02, rings simplified to `tolerance` degrees and coordinates rounded to
-// 5 decimals.
+// 4 decimals (~10 m).
 std::string jurisdictions_geojson(const std::vector<geo::District>& districts,
                                   const std::vector<geo::StationArea>& stations, double tolerance);
 

@@ -129,7 +129,7 @@ TEST(JurisdictionsGeojsonTest, DistrictsAndStationsAsFeatures) {
   ASSERT_EQ(features.size(), 2u);
   EXPECT_EQ(features[0].at("properties").at("kind").as_string(), "district");
   EXPECT_EQ(features[1].at("properties").at("code").as_string(), "500105-01");
-  EXPECT_DOUBLE_EQ(features[1].at("properties").at("point").as_array()[0].as_double(), 106.55123);
+  EXPECT_DOUBLE_EQ(features[1].at("properties").at("point").as_array()[0].as_double(), 106.5512);
   EXPECT_EQ(features[0].at("geometry").at("coordinates").as_array()[0].as_array()[0].as_array().size(), 5u);
 }
 

@@ -234,11 +234,11 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, StartOpt
   auto store = open_store(config);
   if (!store) return tl::unexpected(store.error());
   p->store_ = std::move(*store);
-  // The console draws the jurisdictions the router uses, simplified to ~100 m.
+  // The console draws the jurisdictions the router uses, simplified to ~300 m.
   const std::filesystem::path console_dir = config.console_dir.empty() ? default_console_dir() : config.console_dir;
   if (std::filesystem::is_directory(console_dir / "app")) {
     p->console_ = std::make_unique<api::Console>(
-        console_dir, api::jurisdictions_geojson(p->stations_.districts(), areas, 0.001));
+        console_dir, api::jurisdictions_geojson(p->stations_.districts(), areas, 0.003));
   } else {
     std::cerr << "quanzu: no web console at " << console_dir.string() << " (set [console] dir)\n";
   }

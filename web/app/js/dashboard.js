@@ -88,7 +88,7 @@ export async function showDashboard(view) {
     charts[0].setOption({
       animation: false,
       tooltip: { trigger: 'axis' },
-      legend: { data: [word('level', 'high'), word('level', 'extreme')] },
+      legend: { top: 0, data: [word('level', 'high'), word('level', 'extreme')] },
       grid: { left: 40, right: 16, top: 30, bottom: 30 },
       xAxis: { type: 'category', data: days.map((d) => d.slice(5)) },
       yAxis: { type: 'value', minInterval: 1 },
@@ -148,7 +148,7 @@ export async function showDashboard(view) {
     responderLayer.clearLayers();
     for (const r of found.responders || []) {
       if (!r.position) continue;
-      mapParts.L.circleMarker([r.position.lat, r.position.lon], { radius: 4, color: r.visit_id ? '#6a1b9a' : '#1565c0', weight: 2, fillOpacity: 1 })
+      mapParts.L.circleMarker([r.position.lat, r.position.lon], { radius: 2.5, color: r.visit_id ? '#6a1b9a' : '#1565c0', weight: 1, fillOpacity: 0.8 })
         .bindTooltip(`${r.name} (${r.id})${r.case_id ? ` → ${r.case_id}` : ''}`).addTo(responderLayer);
     }
     drawCases();

@@ -194,6 +194,7 @@ const words = {
       created: '接收并研判', attempt: '劝阻尝试', note: '备注', outcome: '结案', reroute: '改派', reopen: '重新打开',
       routing_note: '推送', call_task: '电话任务', visit: '上门', visit_needed: '需上门', dispatch: '派警',
       stop_payment: '止付', overdue: '超时', level_raised: '等级上调', cluster_linked: '关联', outbound: '自动预警',
+      attempt_placed: '自动预警已发出', visit_step: '上门进展', stop_payment_proposed: '建议止付',
     },
   },
   en: {
