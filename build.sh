@@ -36,6 +36,7 @@ case "${1:-}" in
     install_packages
     cmake --preset release >/dev/null
     cmake --build --preset release -j"$jobs" --target quanzu
+    web/ensure.sh    # the console's npm packages (Leaflet, ECharts), when missing
     exec ./build/release/src/app/quanzu demo "$@"
     ;;
   test)
@@ -43,6 +44,7 @@ case "${1:-}" in
     install_packages
     cmake --preset ci >/dev/null
     cmake --build --preset ci -j"$jobs"
+    web/ensure.sh    # the console's npm packages, also playwright-core for the browser tests
     exec ctest --preset ci -j"$jobs" "$@"
     ;;
   *)

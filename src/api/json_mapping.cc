@@ -141,6 +141,11 @@ json::object handling_json(const cases::Handling& h, bool full, int offset) {
   json::array sps;
   for (const auto& sp : h.stop_payments) sps.push_back(stop_payment_json(sp, full, offset));
   o["stop_payments"] = std::move(sps);
+  if (!full && h.location) {
+    // Lists and the stream put open cases on a map: to ~100 m, not the person's door.
+    o["approx_location"] = json::object{{"lat", std::round(h.location->lat * 1000) / 1000},
+                                        {"lon", std::round(h.location->lon * 1000) / 1000}};
+  }
   if (full) {
     if (h.location) o["location"] = json::object{{"lat", h.location->lat}, {"lon", h.location->lon}};
     if (!h.address.empty()) o["address"] = h.address;
@@ -290,6 +295,7 @@ json::object stats_json(const store::Stats& s, const geo::StationDirectory& stat
   o["by_level"] = counts(s.by_level);
   o["by_status"] = counts(s.by_status);
   o["by_outcome"] = counts(s.by_outcome);
+  o["by_scam_type"] = counts(s.by_scam_type);
   json::array by_station;
   for (const auto& [code, n] : s.by_station) {
     json::object item{{"code", code.empty() ? json::value(nullptr) : json::value(code)}, {"cases", n}};

@@ -40,6 +40,18 @@ TEST(JsonMapping, ListsMaskPersonalDataAndDetailShowsIt) {
   EXPECT_DOUBLE_EQ(detail["amount_protected_cny"].to_number<double>(), 300.5);
 }
 
+TEST(JsonMapping, ListsPlaceACaseOnlyToAbout100Metres) {
+  auto c = sample();
+  c.handling.location = cases::GeoPoint{29.575678, 106.531234};
+  auto summary = case_summary(c, 480);
+  const auto& approx = summary["handling"].as_object()["approx_location"].as_object();
+  EXPECT_DOUBLE_EQ(approx.at("lat").as_double(), 29.576);
+  EXPECT_DOUBLE_EQ(approx.at("lon").as_double(), 106.531);
+  EXPECT_FALSE(summary["handling"].as_object().contains("location"));
+  auto detail = case_detail(c, 480);
+  EXPECT_DOUBLE_EQ(detail["handling"].as_object()["location"].as_object()["lat"].as_double(), 29.575678);
+}
+
 TEST(JsonMapping, UnroutedCaseHasNullStation) {
   auto c = sample();
   c.station.reset();

@@ -66,6 +66,7 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
       {"auth", {"audit_log", "cookie_secure", "idle_timeout_minutes", "session_max_hours",
                 "max_failed_logins", "lock_minutes"}},
       {"demo", {"rate_per_minute", "seed", "malformed", "simulate_handling"}},
+      {"console", {"dir"}},
   };
   for (const auto& [key, node] : root) {
     auto section = kKnown.find(std::string(key.str()));
@@ -120,6 +121,7 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
   integer("server", "body_limit_bytes", into.body_limit_bytes, 1024, 1LL << 30);
   integer("server", "max_batch_items", into.max_batch_items, 1, 1000000);
   string("store", "data_dir", into.data_dir);
+  string("console", "dir", into.console_dir);
   string("jurisdictions", "districts", into.districts_file);
   string("grading", "rules", into.rules_file);
   string("jurisdictions", "stations", into.stations_file);
@@ -245,6 +247,8 @@ std::string audit_log_file(const Config& config) {
   if (!config.audit_log.empty()) return config.audit_log;
   return (std::filesystem::path(config.data_dir) / "audit.jsonl").string();
 }
+
+std::string default_console_dir() { return shipped_file("web", ""); }
 
 std::string rules_file(const Config& config) {
   if (!config.rules_file.empty()) return config.rules_file;

@@ -16,6 +16,9 @@ struct Config {
   std::uint64_t body_limit_bytes = 16 * 1024 * 1024;
   std::uint64_t max_batch_items = 10000;
   std::string data_dir = "./quanzu-data";
+  // The web console: a folder with app/ and node_modules/ (npm ci); empty: the web/ folder
+  // shipped with quanzu. Served when it exists.
+  std::string console_dir;
   std::string districts_file;                       // empty: the copy shipped with quanzu
   std::string rules_file;  // empty: DATA_DIR/rules.toml, made from the shipped defaults
   int stations_per_district = 3;                   // only without a station areas file
@@ -86,6 +89,8 @@ std::string default_rules_file();
 std::string default_plans_file();
 // The audit log: config.audit_log, else DATA_DIR/audit.jsonl.
 std::string audit_log_file(const Config& config);
+// The shipped web console folder (web/), found the same way.
+std::string default_console_dir();
 // The rules file in force: config.rules_file, else DATA_DIR/rules.toml.
 std::string rules_file(const Config& config);
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
@@ -38,6 +39,19 @@ TEST(Config, FileOverridesDefaults) {
   EXPECT_EQ(c.data_dir, "/var/lib/quanzu");
   EXPECT_DOUBLE_EQ(c.demo_rate_per_minute, 120.5);
   EXPECT_FALSE(c.demo_malformed);
+}
+
+TEST(Config, ConsoleFolderDefaultsToTheShippedWebFolder) {
+  Config c;
+  EXPECT_TRUE(c.console_dir.empty());
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(default_console_dir()) / "app" / "index.html"))
+      << default_console_dir();
+  auto r = load_config_file(write_temp("[console]\ndir = \"/srv/quanzu-web\"\n"), c);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(c.console_dir, "/srv/quanzu-web");
+  auto bad = load_config_file(write_temp("[console]\nfolder = \"x\"\n"), c);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("folder"), std::string::npos);
 }
 
 TEST(Config, ErrorsNameFileLineAndKey) {

@@ -80,6 +80,8 @@ int run_demo(const Config& config) {
   }
   Platform& p = **platform;
   std::cout << "Quanzu demo is running: " << p.url() << "/\n"
+            << "  console: " << p.url() << "/  (Chinese first; station queue, case detail, responder page for phones, "
+               "dashboard, rules)\n"
             << "  cases:   " << p.url() << "/api/v1/cases\n"
             << "  stats:   " << p.url() << "/api/v1/stats\n"
             << "  live:    " << p.url() << "/api/v1/stream\n"

@@ -234,6 +234,14 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, StartOpt
   auto store = open_store(config);
   if (!store) return tl::unexpected(store.error());
   p->store_ = std::move(*store);
+  // The console draws the jurisdictions the router uses, simplified to ~300 m.
+  const std::filesystem::path console_dir = config.console_dir.empty() ? default_console_dir() : config.console_dir;
+  if (std::filesystem::is_directory(console_dir / "app")) {
+    p->console_ = std::make_unique<api::Console>(
+        console_dir, api::jurisdictions_geojson(p->stations_.districts(), areas, 0.003));
+  } else {
+    std::cerr << "quanzu: no web console at " << console_dir.string() << " (set [console] dir)\n";
+  }
   auto lookups = load_lookups(config, p->stations_, std::move(areas));
   if (!lookups) return tl::unexpected(lookups.error());
   p->lookups_ = std::move(*lookups);
@@ -448,7 +456,9 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, StartOpt
   server_options.body_limit = config.body_limit_bytes;
   p->server_ = std::make_unique<api::HttpServer>(
       p->io_,
-      [api = p->api_.get()](api::Request&& request, std::shared_ptr<api::Exchange> exchange) {
+      [api = p->api_.get(), console = p->console_.get()](api::Request&& request,
+                                                          std::shared_ptr<api::Exchange> exchange) {
+        if (console && console->handle(request, *exchange)) return;
         api->handle(std::move(request), std::move(exchange));
       },
       server_options);

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "api/api.h"
+#include "api/console.h"
 #include "api/http_server.h"
 #include "api/live_stream.h"
 #include "app/config.h"
@@ -128,6 +129,7 @@ class Platform {
   std::unique_ptr<auth::SessionManager> sessions_;
   std::unique_ptr<auth::AuditLog> audit_;
   std::unique_ptr<api::Api> api_;
+  std::unique_ptr<api::Console> console_;  // null when the console folder is missing
   boost::asio::io_context io_;
   std::unique_ptr<api::HttpServer> server_;
   std::unique_ptr<boost::asio::steady_timer> heartbeat_;

@@ -101,6 +101,7 @@ struct Stats {
   std::map<std::string, std::int64_t> by_level;
   std::map<std::string, std::int64_t> by_status;
   std::map<std::string, std::int64_t> by_outcome;
+  std::map<std::string, std::int64_t> by_scam_type;  // "click_farming_rebate" -> count
   std::map<std::string, std::int64_t> by_station;  // code -> count; "" for unrouted
   std::map<std::string, std::int64_t> by_day;      // "2023-11-29" -> count
   std::map<std::string, std::map<std::string, std::int64_t>> level_by_day;

@@ -895,7 +895,8 @@ Result<Stats> SqliteStore::stats(const StatsFilter& filter) {
   };
   const char* day = "date(created_at / 1000 + :offset, 'unixepoch')";
   for (auto r : {group("level", stats.by_level), group("status", stats.by_status),
-                 group("station_code", stats.by_station), group(day, stats.by_day)}) {
+                 group("station_code", stats.by_station), group(day, stats.by_day),
+                 group("scam_type", stats.by_scam_type)}) {
     if (!r) return tl::unexpected(r.error());
   }
   {

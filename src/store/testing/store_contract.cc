@@ -192,7 +192,7 @@ TEST_P(StoreContract, ListFiltersAndPagesNewestFirstWithoutGapsOrRepeats) {
   EXPECT_EQ(j->cases.size(), 6u);  // odd i >= 10, not multiples of 5
 }
 
-TEST_P(StoreContract, StatsCountByLevelOutcomeStationAndDay) {
+TEST_P(StoreContract, StatsCountByLevelOutcomeScamTypeStationAndDay) {
   auto store = GetParam()();
   const Millis day1 = 1701224760000;  // 2023-11-29 10:26 +08:00
   const Millis day2 = day1 + 86400000;
@@ -206,6 +206,8 @@ TEST_P(StoreContract, StatsCountByLevelOutcomeStationAndDay) {
   EXPECT_EQ(s->cases, 3);
   EXPECT_EQ(s->by_level.at("high"), 3);
   EXPECT_EQ(s->by_outcome.at("dissuaded"), 2);
+  EXPECT_EQ(s->by_scam_type.at("fake_investment"), 3);
+  EXPECT_EQ(s->by_scam_type.size(), 1u);
   EXPECT_EQ(s->by_status.at("closed"), 2);
   EXPECT_EQ(s->by_status.at("unrouted"), 1);
   EXPECT_EQ(s->by_station.at("500105-01"), 2);
