@@ -65,6 +65,9 @@ auth::Principal principal_of(const auth::User& u) {
   return p;
 }
 
+// How long after its visit ended a responder may still see and close the case.
+constexpr Millis kResponderAfterVisit = 3'600'000;
+
 Response unauthorized(const std::string& message) {
   Response r = error_response(401, message);
   r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"quanzu\"");
@@ -188,9 +191,15 @@ std::optional<cases::Case> Api::visible_case(const Who& who, std::string_view id
     case auth::CaseScope::kAll: visible = true; break;
     case auth::CaseScope::kStation: visible = auth::sees_station(who, (*got)->station ? (*got)->station->code : ""); break;
     case auth::CaseScope::kResponder: {
-      auto me = who.responder_id.empty() ? Result<std::optional<cases::Responder>>(std::nullopt)
-                                         : store_.responder(who.responder_id);
-      visible = me && *me && (*me)->case_id == id;
+      // The case of a visit it holds, or of one it finished within the hour (to report the
+      // outcome and add notes after the door).
+      const Millis now = clock_.now();
+      for (const auto& v : (*got)->handling.visits) {
+        if (!who.responder_id.empty() && v.responder_id == who.responder_id &&
+            (!v.ended_at || now - *v.ended_at <= kResponderAfterVisit)) {
+          visible = true;
+        }
+      }
       break;
     }
     case auth::CaseScope::kNone: break;

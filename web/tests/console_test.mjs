@@ -231,7 +231,7 @@ async function flow(base) {
   const centre = await newPage(base, { viewport: { width: 1440, height: 1000 } });
   await login(centre, 'centre');
   await centre.goto('/#/dashboard');
-  await centre.waitForSelector('#dash-map .leaflet-overlay-pane path');
+  await centre.waitForSelector('#dash-map .leaflet-overlay-pane canvas');
   await centre.waitForFunction(() => document.getElementById('dash-processed-total')?.textContent !== '—');
   const processedBefore = number(await text(centre, '#dash-processed-total'));
   const dissuadedBefore = number(await text(centre, '#dash-dissuaded-total'));
@@ -262,7 +262,7 @@ async function flow(base) {
   // 6. The responder takes it, rides there and closes it as dissuaded.
   await phone.waitForSelector('#resp-visit', { timeout: 20000 });
   check((await text(phone, '#resp-address')).includes('石门路'), 'the responder sees the address of the visit');
-  await phone.waitForSelector('#resp-map .leaflet-overlay-pane path');
+  await phone.waitForSelector('#resp-map .leaflet-overlay-pane svg');
   await screenshot(phone, 'responder-visit-assigned');
   for (const step of ['acknowledged', 'en_route', 'on_scene']) {
     await phone.tap(`#resp-step-${step}`);
@@ -296,7 +296,12 @@ async function flow(base) {
   await station.waitForSelector('#case-outcome');
   check((await text(station, '#case-outcome')).includes('劝阻成功'), 'the station sees the outcome 劝阻成功');
   await screenshot(station, 'case-closed');
-  for (const p of [station, phone, centre]) check(p.errors.length === 0, `no script errors in the page (${p.errors.join(' | ')})`);
+  // "Failed to load resource: 401/404" are answers the console expects (no session yet before
+  // login; the responder's finished visit); anything else is a script error.
+  for (const [name, p] of [['station', station], ['responder', phone], ['centre', centre]]) {
+    const real = p.errors.filter((e) => !/Failed to load resource.*\b(401|404)\b/.test(e));
+    check(real.length === 0, `no script errors in the ${name}'s page (${real.join(' | ')})`);
+  }
 }
 
 async function scoping(base) {
@@ -359,17 +364,12 @@ async function scoping(base) {
   await page.waitForSelector('#login-form');
   const after = await page.evaluate(async () => (await fetch('/api/v1/cases')).status);
   check(after === 401, `after logout the API answers 401 (${after})`);
-  for (const p of [page, wang]) check(p.errors.filter((e) => !/401|404/.test(e)).length === 0, `no script errors (${p.errors.join(' | ')})`);
+  for (const p of [page, wang]) check(p.errors.filter((e) => !/Failed to load resource.*\b(401|404)\b/.test(e)).length === 0, `no script errors (${p.errors.join(' | ')})`);
 }
 
 try {
   const base = await startServer();
   console.log(`# quanzu serve at ${base}, data ${dataDir}, screenshots in ${ARTIFACTS}`);
-  // Logins are the access work's (POST /api/v1/session): without them there is nothing to drive.
-  if ((await http(base, 'GET', '/api/v1/session')).status === 404) {
-    console.log('SKIP: this server has no session routes (GET /api/v1/session answers 404)');
-    process.exit(77);
-  }
   feedToken = quanzu('token', 'create', '--data', dataDir, '--name', 'feed', '--scope', 'ingest');
   await (SCENARIO === 'scoping' ? scoping(base) : flow(base));
   clearTimeout(timer);

@@ -15,8 +15,15 @@ export const LEVEL_COLOURS = { low: '#2e7d32', medium: '#f9a825', high: '#ef6c00
 
 // A map in `element` with the districts (and, if `withStations`, the station areas).
 // Returns {map, L, fit(bounds)}.
-export async function jurisdictionMap(element, { withStations = true, highlightStation = null } = {}) {
-  const map = L.map(element, { zoomControl: true, attributionControl: false, preferCanvas: true });
+// `canvas`: draw on a canvas (many live markers) rather than SVG (a page that is re-drawn
+// often, like the responder's: a canvas redraw can outlive its map).
+export async function jurisdictionMap(element, { withStations = true, highlightStation = null, canvas = true } = {}) {
+  // No animations: views are re-drawn as data arrives, and an animation still running when
+  // its map is removed fails inside Leaflet.
+  const map = L.map(element, {
+    zoomControl: true, attributionControl: false, preferCanvas: canvas,
+    zoomAnimation: false, fadeAnimation: false, markerZoomAnimation: false,
+  });
   map.setView([29.8, 107.5], 7);
   const geo = await loadJurisdictions();
   const districts = { type: 'FeatureCollection', features: geo.features.filter((f) => f.properties.kind === 'district') };

@@ -151,7 +151,10 @@ export async function showResponder(view) {
     clear(root).append(...parts);
     const mapElement = root.querySelector('#resp-map');
     if (mapElement && task?.location) {
-      jurisdictionMap(mapElement, { highlightStation: task.station?.code }).then((m) => {
+      jurisdictionMap(mapElement, { highlightStation: task.station?.code, canvas: false }).then((m) => {
+        // Re-drawn meanwhile (the next poll): this map's element is gone.
+        if (!mapElement.isConnected) { m.map.remove(); return; }
+        map?.map.remove();
         map = m;
         const target = [task.location.lat, task.location.lon];
         m.L.circleMarker(target, { radius: 10, color: LEVEL_COLOURS[task.level], weight: 3, fillOpacity: 0.7 }).addTo(m.map)
