@@ -421,12 +421,23 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, StartOpt
   });
   api::ServerOptions server_options;
   server_options.body_limit = config.body_limit_bytes;
+  server_options.rate_limit = {static_cast<double>(config.rate_limit_per_second),
+                               static_cast<double>(config.rate_limit_burst)};
+  server_options.max_connections_per_address =
+      static_cast<size_t>(config.max_connections_per_address);
   p->server_ = std::make_unique<api::HttpServer>(
       p->io_,
       [api = p->api_.get()](api::Request&& request, std::shared_ptr<api::Exchange> exchange) {
         api->handle(std::move(request), std::move(exchange));
       },
-      server_options);
+      server_options, p->clock_);
+  if (!config.tls_cert.empty() || !config.tls_key.empty()) {
+    api::TlsSettings tls{
+        config.tls_cert, config.tls_key,
+        config.tls_min_version == "1.3" ? api::TlsVersion::k1_3 : api::TlsVersion::k1_2};
+    if (auto r = p->server_->use_tls(tls); !r)
+      return fail(Code::kInvalid, "server." + r.error().message);
+  }
   p->api_->set_server(p->server_.get());
   auto endpoint = p->server_->listen(config.listen_address, config.listen_port);
   if (!endpoint) return tl::unexpected(endpoint.error());
@@ -458,7 +469,8 @@ Platform::~Platform() {
 std::string Platform::url() const {
   std::string host = endpoint_.address().to_string();
   if (endpoint_.address().is_v6()) host = "[" + host + "]";
-  return "http://" + host + ":" + std::to_string(endpoint_.port());
+  const bool tls = server_ && server_->tls();
+  return (tls ? "https://" : "http://") + host + ":" + std::to_string(endpoint_.port());
 }
 
 void Platform::schedule_heartbeat() {
