@@ -191,10 +191,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       : stream_(std::forward<StreamArgs>(stream_args)...),
         state_(std::move(state)),
         remote_(std::move(remote)) {}
-  ~Session() override {
-    state_->release(remote_);
-    if (streaming_) --state_->streams;
-  }
+  ~Session() override { state_->release(remote_); }
 
   void start() {
     net::dispatch(stream_.get_executor(), [self = self()] {
@@ -400,6 +397,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   void begin_stream(const Response& head) {
+    if (closed_.load()) return;
+    // Counted until close(), not until the live stream lets go of this sink (which may be at
+    // its next event), so the gauge drops as soon as the client leaves.
     streaming_ = true;
     ++state_->streams;
     std::string text = "HTTP/1.1 " + std::to_string(head.status) + " OK\r\n";
@@ -441,6 +441,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void close() {
     if (closed_.exchange(true)) return;
+    if (streaming_) --state_->streams;
     beast::error_code ec;
     tcp_layer().socket().shutdown(tcp::socket::shutdown_both, ec);
     tcp_layer().socket().close(ec);

@@ -280,6 +280,37 @@ TEST_F(TlsTest, EventStreamOverTls) {
   expect_security_headers(stream.headers, true, "stream");
   EXPECT_NE(stream.body.find("data:"), std::string::npos) << stream.body;
   EXPECT_NE(stream.body.find("TLS-SSE-1"), std::string::npos) << stream.body;
+
+  // Live: a client listening over TLS receives a case created after it connected. The
+  // server counts stream clients in /metrics: first the one above is gone, then this one is
+  // there.
+  auto stream_clients = [&] {
+    return metric(curl({"--cacert", cert_.cert, https_url(*server, "/metrics")}).body,
+                  "quanzu_stream_clients");
+  };
+  auto wait_until = [&](auto done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(6);
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return true;
+  };
+  ASSERT_TRUE(wait_until([&] { return stream_clients() == 0; }));
+  CurlAnswer live;
+  std::thread listener([&] {
+    live = curl({"--cacert", cert_.cert, "--no-buffer", "--max-time", "8", "-H", auth,
+                 https_url(*server, "/api/v1/stream")});
+  });
+  const bool listening = wait_until([&] { return stream_clients() >= 1; });
+  CurlAnswer second = curl(
+      {"--cacert", cert_.cert, "-H", auth, "-H", "Content-Type: application/json", "--data-binary",
+       sample_instruction("TLS-SSE-2", "13900139000"), https_url(*server, "/api/v1/instructions")});
+  listener.join();
+  ASSERT_TRUE(listening) << "the stream client never showed in /metrics";
+  EXPECT_EQ(second.status, 200u) << second.err << second.body;
+  EXPECT_EQ(live.status, 200u) << live.err;
+  EXPECT_NE(live.body.find("TLS-SSE-2"), std::string::npos) << live.body;
 }
 
 TEST_F(TlsTest, ServeRefusesToStartWithABadCertificateOrKey) {
