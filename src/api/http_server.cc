@@ -407,7 +407,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     text += "Cache-Control: no-store\r\nConnection: close\r\nX-Accel-Buffering: no\r\n";
     for (auto& [name, value] : head.headers) text += name + ": " + value + "\r\n";
     security_headers(kTls, [&](const char* name, const char* value) {
-      text += std::string(name) + ": " + value + "\r\n";
+      text.append(name).append(": ").append(value).append("\r\n");
     });
     text += "\r\n";
     outq_.push_front(std::move(text));
@@ -546,7 +546,7 @@ Result<bool> HttpServer::use_tls(const TlsSettings& settings) {
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                    ssl::context::no_sslv3 | ssl::context::no_compression |
                    ssl::context::single_dh_use);
-  SSL_CTX_set_min_proto_version(ctx->native_handle(), settings.min_version == TlsVersion::k1_3
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), settings.min_version == TlsVersion::kTls13
                                                           ? TLS1_3_VERSION
                                                           : TLS1_2_VERSION);
   // OpenSSL would otherwise ask for the pass phrase of an encrypted key on the terminal.

@@ -70,13 +70,13 @@ struct ServerOptions {
   int handshake_timeout_seconds = 10;        // TLS only
 };
 
-enum class TlsVersion { k1_2, k1_3 };
+enum class TlsVersion { kTls12, kTls13 };
 
 // PEM files: the certificate (followed by its chain, if any) and its private key.
 struct TlsSettings {
   std::string cert_file;
   std::string key_file;
-  TlsVersion min_version = TlsVersion::k1_2;
+  TlsVersion min_version = TlsVersion::kTls12;
 };
 
 // Counters of the transport, for /metrics.

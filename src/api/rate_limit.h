@@ -61,8 +61,8 @@ class AddressRateLimiter {
   void evict(Millis now);  // requires mu_
 
   const Clock& clock_;
-  const RateLimit limit_;
-  const size_t max_addresses_;
+  RateLimit limit_;
+  size_t max_addresses_;
   mutable std::mutex mu_;  // guards buckets_, takes_
   std::unordered_map<std::string, TokenBucket> buckets_;
   std::uint64_t takes_ = 0;

@@ -434,7 +434,7 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, StartOpt
   if (!config.tls_cert.empty() || !config.tls_key.empty()) {
     api::TlsSettings tls{
         config.tls_cert, config.tls_key,
-        config.tls_min_version == "1.3" ? api::TlsVersion::k1_3 : api::TlsVersion::k1_2};
+        config.tls_min_version == "1.3" ? api::TlsVersion::kTls13 : api::TlsVersion::kTls12};
     if (auto r = p->server_->use_tls(tls); !r)
       return fail(Code::kInvalid, "server." + r.error().message);
   }

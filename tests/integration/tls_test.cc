@@ -215,6 +215,21 @@ TEST_F(TlsTest, PlainHttpOnTheTlsPortFailsWithOneLogLine) {
       << metrics.body;
 }
 
+TEST_F(TlsTest, AClientThatNeverHandshakesIsDroppedAfterTenSeconds) {
+  auto server = ServerProcess::start(quanzu_binary(), dir_ + "/data",
+                                     {"--config", tls_config(dir_, cert_)});
+  const auto start = std::chrono::steady_clock::now();
+  // Connects and says nothing; returns when the server closes the connection.
+  const std::string said = raw_exchange(server->host(), server->port(), "", 20000);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(said.empty()) << said;
+  EXPECT_GE(waited, std::chrono::seconds(9));
+  EXPECT_LT(waited, std::chrono::seconds(15));
+  EXPECT_NE(server->output().find("TLS handshake with 127.0.0.1 failed: no handshake within 10 s"),
+            std::string::npos)
+      << server->output();
+}
+
 TEST_F(TlsTest, SecurityHeadersOnEveryKindOfAnswer) {
   auto server =
       ServerProcess::start(quanzu_binary(), dir_ + "/data", {"--config", tls_config(dir_, cert_)});
