@@ -216,8 +216,8 @@ TEST_F(TlsTest, PlainHttpOnTheTlsPortFailsWithOneLogLine) {
 }
 
 TEST_F(TlsTest, AClientThatNeverHandshakesIsDroppedAfterTenSeconds) {
-  auto server = ServerProcess::start(quanzu_binary(), dir_ + "/data",
-                                     {"--config", tls_config(dir_, cert_)});
+  auto server =
+      ServerProcess::start(quanzu_binary(), dir_ + "/data", {"--config", tls_config(dir_, cert_)});
   const auto start = std::chrono::steady_clock::now();
   // Connects and says nothing; returns when the server closes the connection.
   const std::string said = raw_exchange(server->host(), server->port(), "", 20000);
