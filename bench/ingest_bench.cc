@@ -576,7 +576,8 @@ struct Load {
 
 Measure run_load(const Options& options, const std::string& name, const Load& load) {
   const std::string dir = make_temp_dir(options.dir, "bench");
-  auto server = ServerProcess::start(options.binary, dir);
+  // All the load comes from one address: no per-client rate limit.
+  auto server = ServerProcess::start(options.binary, dir, {"--rate-limit", "0"});
   // The upstream feed authenticates as a machine, with an ingest token.
   ::setenv("QUANZU_BINARY", options.binary.c_str(), 1);
   const testing::Headers feed = testing::bearer(testing::create_token(dir, {"ingest"}, "bench-feed"));

@@ -162,8 +162,7 @@ void Api::handle(Request&& request, std::shared_ptr<Exchange> exchange) {
   if (path == "/metrics") {
     Response r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-    r.body = metrics_.render(store_.metrics(), server_ ? server_->open_connections() : 0,
-                             server_ ? server_->open_streams() : 0);
+    r.body = metrics_.render(store_.metrics(), server_ ? server_->stats() : ServerStats{});
     if (auto backlog = store_.outbox_backlog()) {
       r.body += "# HELP quanzu_outbox_backlog Outbound messages (SMS, robocalls, bank, hand-off) not yet delivered.\n"
                 "# TYPE quanzu_outbox_backlog gauge\nquanzu_outbox_backlog " + std::to_string(*backlog) + "\n";

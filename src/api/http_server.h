@@ -1,5 +1,7 @@
-// A small asynchronous HTTP/1.1 server on Boost.Beast: keep-alive, body limits, and
-// long-lived event streams. It knows nothing of the API; a Router answers each request.
+// A small asynchronous HTTP/1.1 server on Boost.Beast: keep-alive, body limits, long-lived
+// event streams, HTTPS (OpenSSL) when given a certificate, the security headers of every
+// answer, and limits per client address (request rate, open connections). It knows nothing
+// of the API; a Router answers each request.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +15,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http.hpp>
 
+#include "api/rate_limit.h"
+#include "base/clock.h"
 #include "base/result.h"
 
 namespace quanzu::api {
@@ -46,6 +50,8 @@ class Exchange {
   // stream.
   virtual std::shared_ptr<EventSink> open_stream(Response head) = 0;
   virtual const std::string& remote_address() const = 0;
+  // True when the request came over TLS (HTTPS): cookies may then be `Secure`.
+  virtual bool secure() const = 0;
   // Runs `work` soon on the server thread that serves this request's connection, so that
   // an answer completed on another thread (the store's writer) is built there, not on it.
   virtual void post(std::function<void()> work) = 0;
@@ -59,12 +65,41 @@ struct ServerOptions {
   int idle_timeout_seconds = 60;                // a keep-alive connection with nothing to say
   size_t stream_queue_limit = 20000;            // events waiting for a slow stream client
   size_t max_connections = 4096;
+  size_t max_connections_per_address = 256;  // so that one client cannot take them all
+  RateLimit rate_limit;                      // requests per client address; /healthz is exempt
+  int handshake_timeout_seconds = 10;        // TLS only
+};
+
+enum class TlsVersion { kTls12, kTls13 };
+
+// PEM files: the certificate (followed by its chain, if any) and its private key.
+struct TlsSettings {
+  std::string cert_file;
+  std::string key_file;
+  TlsVersion min_version = TlsVersion::kTls12;
+};
+
+// Counters of the transport, for /metrics.
+struct ServerStats {
+  size_t connections = 0;
+  size_t streams = 0;
+  std::uint64_t rate_limited = 0;         // requests answered 429
+  std::uint64_t connections_refused = 0;  // over max_connections or the per-address cap
+  std::uint64_t tls_handshake_failures = 0;
 };
 
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, Router router, ServerOptions options);
+  // `clock` (for the rate limits) must outlive the server.
+  HttpServer(boost::asio::io_context& io, Router router, ServerOptions options, const Clock& clock);
   ~HttpServer();
+
+  // From now on the server speaks HTTPS only. Call before listen(). Fails (kInvalid) with a
+  // message naming `tls_cert` or `tls_key` and the file when one cannot be read, holds no
+  // PEM certificate or key (an encrypted key counts as none), or the key does not belong to
+  // the certificate.
+  Result<bool> use_tls(const TlsSettings& tls);
+  bool tls() const;
 
   // Binds and starts accepting. Port 0 picks a free port; the bound endpoint is returned.
   Result<boost::asio::ip::tcp::endpoint> listen(const std::string& address, std::uint16_t port);
@@ -73,6 +108,7 @@ class HttpServer {
 
   size_t open_connections() const;
   size_t open_streams() const;
+  ServerStats stats() const;
 
   struct State;  // internal; public only so the connection code can name it
 

@@ -44,8 +44,7 @@ void LatencyHistogram::render(std::string& out, const std::string& name,
   line(out, name + "_count", labels, static_cast<double>(count_.load()));
 }
 
-std::string ApiMetrics::render(const store::StoreMetrics& store, size_t connections,
-                               size_t streams) const {
+std::string ApiMetrics::render(const store::StoreMetrics& store, const ServerStats& server) const {
   std::string out;
   out.reserve(8192);
   help(out, "quanzu_instructions_total", "counter", "Instructions answered, by result.");
@@ -95,9 +94,19 @@ std::string ApiMetrics::render(const store::StoreMetrics& store, size_t connecti
   line(out, "quanzu_store_commit_size_sum", "", static_cast<double>(store.committed_writes));
   line(out, "quanzu_store_commit_size_count", "", static_cast<double>(store.commits));
   help(out, "quanzu_http_connections", "gauge", "Open HTTP connections.");
-  line(out, "quanzu_http_connections", "", static_cast<double>(connections));
+  line(out, "quanzu_http_connections", "", static_cast<double>(server.connections));
   help(out, "quanzu_stream_clients", "gauge", "Open live event streams.");
-  line(out, "quanzu_stream_clients", "", static_cast<double>(streams));
+  line(out, "quanzu_stream_clients", "", static_cast<double>(server.streams));
+  help(out, "quanzu_http_refused_total", "counter",
+       "Requests and connections refused by the server's limits: requests over the rate limit "
+       "of their address (429), connections over the per-address or total cap, failed TLS "
+       "handshakes.");
+  line(out, "quanzu_http_refused_total", "reason=\"rate_limit\"",
+       static_cast<double>(server.rate_limited));
+  line(out, "quanzu_http_refused_total", "reason=\"connection_limit\"",
+       static_cast<double>(server.connections_refused));
+  line(out, "quanzu_http_refused_total", "reason=\"tls_handshake\"",
+       static_cast<double>(server.tls_handshake_failures));
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "api/http_server.h"
 #include "store/store.h"
 
 namespace quanzu::api {
@@ -41,8 +42,8 @@ struct ApiMetrics {
   LatencyHistogram event_latency;   // POST /cases/{id}/events
   LatencyHistogram read_latency;    // GET endpoints
 
-  // The whole /metrics page; `store` and the gauges are read at call time.
-  std::string render(const store::StoreMetrics& store, size_t connections, size_t streams) const;
+  // The whole /metrics page; `store` and `server` are read at call time.
+  std::string render(const store::StoreMetrics& store, const ServerStats& server) const;
 };
 
 }  // namespace quanzu::api

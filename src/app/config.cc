@@ -51,7 +51,9 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
   }
   std::vector<std::string> errors;
   static const std::map<std::string, std::set<std::string>> kKnown{
-      {"server", {"listen", "threads", "body_limit_bytes", "max_batch_items"}},
+      {"server", {"listen", "threads", "body_limit_bytes", "max_batch_items", "tls_cert", "tls_key",
+                  "tls_min_version", "rate_limit_per_second", "rate_limit_burst",
+                  "max_connections_per_address"}},
       {"store", {"data_dir"}},
       {"jurisdictions", {"districts", "stations", "cells", "stations_per_district", "synthetic_stations"}},
       {"handoff", {"webhook_url", "secret_file"}},
@@ -120,6 +122,22 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
   integer("server", "threads", into.threads, 1, 64);
   integer("server", "body_limit_bytes", into.body_limit_bytes, 1024, 1LL << 30);
   integer("server", "max_batch_items", into.max_batch_items, 1, 1000000);
+  string("server", "tls_cert", into.tls_cert);
+  string("server", "tls_key", into.tls_key);
+  if (into.tls_cert.empty() != into.tls_key.empty()) {
+    errors.push_back(path + ": server.tls_cert and server.tls_key go together (HTTPS needs both)");
+  }
+  if (const toml::node* node = root.at_path("server.tls_min_version").node()) {
+    auto v = node->value<std::string>();
+    if (!node->is_string() || (*v != "1.2" && *v != "1.3")) {
+      errors.push_back(where(path, node->source()) + ": server.tls_min_version must be \"1.2\" or \"1.3\"");
+    } else {
+      into.tls_min_version = *v;
+    }
+  }
+  integer("server", "rate_limit_per_second", into.rate_limit_per_second, 0, 1000000);
+  integer("server", "rate_limit_burst", into.rate_limit_burst, 1, 10000000);
+  integer("server", "max_connections_per_address", into.max_connections_per_address, 1, 4096);
   string("store", "data_dir", into.data_dir);
   string("console", "dir", into.console_dir);
   string("jurisdictions", "districts", into.districts_file);

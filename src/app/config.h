@@ -15,6 +15,14 @@ struct Config {
   int threads = 2;                                  // HTTP worker threads
   std::uint64_t body_limit_bytes = 16 * 1024 * 1024;
   std::uint64_t max_batch_items = 10000;
+  // HTTPS: both PEM files set, or neither (plain HTTP). tls_cert may hold the chain too.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_min_version = "1.2";  // "1.2" | "1.3"
+  // Requests per client address (token bucket; /healthz exempt); 0 disables.
+  int rate_limit_per_second = 200;
+  int rate_limit_burst = 400;
+  int max_connections_per_address = 256;
   std::string data_dir = "./quanzu-data";
   // The web console: a folder with app/ and node_modules/ (npm ci); empty: the web/ folder
   // shipped with quanzu. Served when it exists.

@@ -66,6 +66,44 @@ TEST(Config, ErrorsNameFileLineAndKey) {
   EXPECT_NE(r.error().message.find("unknown section [stor]"), std::string::npos) << r.error().message;
 }
 
+TEST(Config, ServerTlsAndLimits) {
+  Config c;
+  EXPECT_EQ(c.rate_limit_per_second, 200);
+  EXPECT_EQ(c.rate_limit_burst, 400);
+  EXPECT_EQ(c.max_connections_per_address, 256);
+  EXPECT_EQ(c.tls_min_version, "1.2");
+  auto r = load_config_file(
+      write_temp("[server]\ntls_cert = \"/etc/q/cert.pem\"\ntls_key = \"/etc/q/key.pem\"\n"
+                 "tls_min_version = \"1.3\"\nrate_limit_per_second = 0\n"
+                 "rate_limit_burst = 5\nmax_connections_per_address = 8\n"),
+      c);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(c.tls_cert, "/etc/q/cert.pem");
+  EXPECT_EQ(c.tls_key, "/etc/q/key.pem");
+  EXPECT_EQ(c.tls_min_version, "1.3");
+  EXPECT_EQ(c.rate_limit_per_second, 0);
+  EXPECT_EQ(c.rate_limit_burst, 5);
+  EXPECT_EQ(c.max_connections_per_address, 8);
+}
+
+TEST(Config, ServerTlsErrorsNameTheKey) {
+  Config c;
+  const std::string path = write_temp(
+      "[server]\ntls_cert = \"/etc/q/cert.pem\"\ntls_min_version = \"1.1\"\n"
+      "rate_limit_burst = 0\n");
+  auto r = load_config_file(path, c);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("server.tls_cert and server.tls_key go together"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find(path + ":3: server.tls_min_version must be \"1.2\" or \"1.3\""),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find(path + ":4: server.rate_limit_burst must be an integer from 1"),
+            std::string::npos)
+      << r.error().message;
+}
+
 TEST(Config, HandlingAndBankSettings) {
   Config c;
   auto r = load_config_file(write_temp("[handling]\nplans = \"/etc/quanzu/plans.toml\"\n"

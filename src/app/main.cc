@@ -45,13 +45,15 @@ constexpr const char* kServeUsage =
     "usage: quanzu serve [--config FILE] [--listen ADDRESS:PORT] [--data DIR] [--districts FILE]\n"
     "\n"
     "Runs the HTTP API (/api/v1/...) on the embedded SQLite store in DIR/quanzu.sqlite.\n"
-    "Prints 'listening on http://ADDRESS:PORT' once it accepts connections.\n"
+    "Prints 'listening on http://ADDRESS:PORT' once it accepts connections (https:// when\n"
+    "the config's [server] tls_cert and tls_key are set: then it speaks only HTTPS).\n"
     "\n"
     "  --config FILE         TOML settings (see config/quanzu.example.toml); flags override it\n"
     "  --listen A:P          address and port (default 127.0.0.1:8080; port 0 picks a free one)\n"
     "  --data DIR            data directory (default ./quanzu-data)\n"
     "  --districts FILE      district GeoJSON (default: the Chongqing file shipped with quanzu)\n"
-    "  --threads N           HTTP worker threads (default 2)\n";
+    "  --threads N           HTTP worker threads (default 2)\n"
+    "  --rate-limit N        requests a second per client address (default 200; 0: no limit)\n";
 
 constexpr const char* kDemoUsage =
     "usage: quanzu demo [--config FILE] [--listen ADDRESS:PORT] [--data DIR] [--rate N]\n"
@@ -111,7 +113,7 @@ bool takes_value(const std::string& name) {
   static const std::vector<std::string> kWithValue{"--config", "--listen", "--data", "--districts",
                                                    "--threads", "--rate", "--seed", "--format",
                                                    "--batch", "--since", "--until", "--sample",
-                                                   "--anchor"};
+                                                   "--anchor", "--rate-limit"};
   for (const auto& n : kWithValue) {
     if (n == name) return true;
   }
@@ -168,6 +170,14 @@ bool apply_common(const Args& args, Config& config, std::string& error) {
       error = "--threads must be an integer from 1 to 64";
       return false;
     }
+  }
+  if (auto it = args.options.find("--rate-limit"); it != args.options.end()) {
+    const std::string& v = it->second;
+    if (v.empty() || v.size() > 7 || v.find_first_not_of("0123456789") != std::string::npos) {
+      error = "--rate-limit must be an integer from 0 (no limit) to 1000000";
+      return false;
+    }
+    config.rate_limit_per_second = std::stoi(v);
   }
   return true;
 }
@@ -231,7 +241,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   Config config;
-  const std::vector<std::string> common{"--config", "--listen", "--data", "--districts", "--threads"};
+  const std::vector<std::string> common{"--config", "--listen", "--data", "--districts", "--threads",
+                                        "--rate-limit"};
 
   if (command == "serve") {
     if (!check_known(args, common, error) || !args.positional.empty()) {

@@ -454,6 +454,10 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, StartOpt
   });
   api::ServerOptions server_options;
   server_options.body_limit = config.body_limit_bytes;
+  server_options.rate_limit = {static_cast<double>(config.rate_limit_per_second),
+                               static_cast<double>(config.rate_limit_burst)};
+  server_options.max_connections_per_address =
+      static_cast<size_t>(config.max_connections_per_address);
   p->server_ = std::make_unique<api::HttpServer>(
       p->io_,
       [api = p->api_.get(), console = p->console_.get()](api::Request&& request,
@@ -461,7 +465,14 @@ Result<std::unique_ptr<Platform>> Platform::start(const Config& config, StartOpt
         if (console && console->handle(request, *exchange)) return;
         api->handle(std::move(request), std::move(exchange));
       },
-      server_options);
+      server_options, p->clock_);
+  if (!config.tls_cert.empty() || !config.tls_key.empty()) {
+    api::TlsSettings tls{
+        config.tls_cert, config.tls_key,
+        config.tls_min_version == "1.3" ? api::TlsVersion::kTls13 : api::TlsVersion::kTls12};
+    if (auto r = p->server_->use_tls(tls); !r)
+      return fail(Code::kInvalid, "server." + r.error().message);
+  }
   p->api_->set_server(p->server_.get());
   auto endpoint = p->server_->listen(config.listen_address, config.listen_port);
   if (!endpoint) return tl::unexpected(endpoint.error());
@@ -493,7 +504,8 @@ Platform::~Platform() {
 std::string Platform::url() const {
   std::string host = endpoint_.address().to_string();
   if (endpoint_.address().is_v6()) host = "[" + host + "]";
-  return "http://" + host + ":" + std::to_string(endpoint_.port());
+  const bool tls = server_ && server_->tls();
+  return (tls ? "https://" : "http://") + host + ":" + std::to_string(endpoint_.port());
 }
 
 void Platform::schedule_heartbeat() {

@@ -26,6 +26,8 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 constexpr int kClients = 8;
+// The load comes from one address, far over the default rate limit of one client.
+const std::vector<std::string> kUnlimited{"--rate-limit", "0"};
 constexpr int kRounds = 3;
 // Each round's load stops at whichever comes first; both keep the test short on 2 cores.
 constexpr auto kLoadTime = 1000ms;
@@ -179,7 +181,7 @@ void load_and_kill(ServerProcess& server, int round, std::set<std::string>& sent
 
 TEST(CrashTest, EveryAcknowledgedInstructionSurvivesSigkill) {
   const std::string dir = fresh_dir("crash");
-  auto server = ServerProcess::start(quanzu_binary(), dir);
+  auto server = ServerProcess::start(quanzu_binary(), dir, kUnlimited);
   std::set<std::string> sent;
   std::map<std::string, std::string> acked;
   std::map<std::string, std::vector<std::string>> stored;
@@ -188,7 +190,7 @@ TEST(CrashTest, EveryAcknowledgedInstructionSurvivesSigkill) {
   for (int round = 0; round < kRounds; ++round) {
     std::map<std::string, std::string> acked_now;
     load_and_kill(*server, round, sent, acked_now);
-    server = ServerProcess::start(quanzu_binary(), dir);
+    server = ServerProcess::start(quanzu_binary(), dir, kUnlimited);
     HttpClient client(server->host(), server->port());
     client.set_default_headers(server->auth());
 

@@ -493,18 +493,25 @@ std::unique_ptr<ServerProcess> ServerProcess::start(const std::string& binary,
   server->pid_ = pid;
 
   // The line is complete once its newline is there: std::endl flushes it whole.
-  static constexpr std::string_view kMarker = "listening on http://";
+  static constexpr std::string_view kMarker = "listening on ";
   const auto deadline = Steady::now() + kStartTimeout;
   for (;;) {
     const std::string out = server->output();
     if (size_t at = out.find(kMarker); at != std::string::npos) {
       size_t eol = out.find('\n', at);
       if (eol != std::string::npos) {
-        std::string hostport = out.substr(at + kMarker.size(), eol - at - kMarker.size());
+        std::string url = out.substr(at + kMarker.size(), eol - at - kMarker.size());
+        server->tls_ = url.starts_with("https://");
+        const size_t scheme_end = url.find("://");
+        if (scheme_end == std::string::npos)
+          throw std::runtime_error("cannot read address in: " + out);
+        std::string hostport = url.substr(scheme_end + 3);
         size_t colon = hostport.rfind(':');
         if (colon == std::string::npos) throw std::runtime_error("cannot read address in: " + out);
         server->host_ = hostport.substr(0, colon);
         server->port_ = static_cast<std::uint16_t>(std::stoul(hostport.substr(colon + 1)));
+        // The harness speaks plain HTTP only: a TLS server's tests log in with their own client.
+        if (server->tls_) return server;
         HttpClient client(server->host_, server->port_);
         client.login_as_test_user();
         HttpResponse who = client.get("/api/v1/session");

@@ -65,7 +65,7 @@ class HttpClient {
 class ServerProcess {
  public:
   // Starts `binary serve --listen 127.0.0.1:0 --data data_dir [extra...]` and waits (at most
-  // 20 s) for its "listening on http://..." line. Throws std::runtime_error on failure,
+  // 20 s) for its "listening on http(s)://..." line. Throws std::runtime_error on failure,
   // with the child's output in the message. `extra` comes last, so "--listen A:P" there
   // restarts a server on the address it had.
   static std::unique_ptr<ServerProcess> start(const std::string& binary,
@@ -79,6 +79,8 @@ class ServerProcess {
   std::uint16_t port() const { return port_; }
   // Cookie and X-CSRF-Token of a session of kTestUser, made when the server started.
   const Headers& auth() const { return auth_; }
+  // True when it printed an https:// address (TLS configured).
+  bool tls() const { return tls_; }
   // Everything the child wrote to stdout and stderr so far.
   std::string output() const;
 
@@ -90,6 +92,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   std::string host_ = "127.0.0.1";
   std::uint16_t port_ = 0;
+  bool tls_ = false;
   std::string log_path_;
   Headers auth_;
 };
