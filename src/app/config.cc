@@ -52,7 +52,7 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
   std::vector<std::string> errors;
   static const std::map<std::string, std::set<std::string>> kKnown{
       {"server", {"listen", "threads", "body_limit_bytes", "max_batch_items"}},
-      {"store", {"data_dir"}},
+      {"store", {"data_dir", "key_file"}},
       {"jurisdictions", {"districts", "stations", "cells", "stations_per_district", "synthetic_stations"}},
       {"handoff", {"webhook_url", "secret_file"}},
       {"bank", {"webhook_url", "secret_file"}},
@@ -118,6 +118,7 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
   integer("server", "body_limit_bytes", into.body_limit_bytes, 1024, 1LL << 30);
   integer("server", "max_batch_items", into.max_batch_items, 1, 1000000);
   string("store", "data_dir", into.data_dir);
+  string("store", "key_file", into.store_key_file);
   string("jurisdictions", "districts", into.districts_file);
   string("grading", "rules", into.rules_file);
   string("jurisdictions", "stations", into.stations_file);

@@ -16,6 +16,9 @@ struct Config {
   std::uint64_t body_limit_bytes = 16 * 1024 * 1024;
   std::uint64_t max_batch_items = 10000;
   std::string data_dir = "./quanzu-data";
+  // Encryption at rest of personal data in the store: the key file (store/crypt/cipher.h);
+  // empty: none.
+  std::string store_key_file;
   std::string districts_file;                       // empty: the copy shipped with quanzu
   std::string rules_file;  // empty: DATA_DIR/rules.toml, made from the shipped defaults
   int stations_per_district = 3;                   // only without a station areas file

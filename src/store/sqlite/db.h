@@ -67,6 +67,7 @@ class Stmt {
 
   bool ok() const { return stmt_ != nullptr; }
   const std::string& prepare_error() const { return error_; }
+  sqlite3_stmt* get() const { return stmt_; }
 
   Stmt& reset() {
     sqlite3_reset(stmt_);
