@@ -55,7 +55,8 @@ struct Parsed {
 };
 
 Parsed parse(const std::vector<std::string>& args) {
-  static const std::vector<std::string> kWithValue{"--config", "--data", "--key-file", "--batch", "--id"};
+  static const std::vector<std::string> kWithValue{"--config", "--data", "--key-file", "--batch",
+                                                   "--id"};
   static const std::vector<std::string> kFlags{"--index", "--help"};
   Parsed p;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -111,7 +112,8 @@ bool write_private(const std::string& path, const std::string& text, std::ostrea
     err << "quanzu store keygen: cannot write " << tmp << ": " << std::strerror(errno) << "\n";
     return false;
   }
-  bool ok = ::fchmod(fd, 0600) == 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+  bool ok = ::fchmod(fd, 0600) == 0 &&
+            ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
             ::fsync(fd) == 0;
   ok = ::close(fd) == 0 && ok;
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -134,15 +136,18 @@ int keygen(const Parsed& p, std::ostream& out, std::ostream& err) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     if (index) {
-      err << "quanzu store keygen: " << path << " does not exist; run without --index to create it\n";
+      err << "quanzu store keygen: " << path
+          << " does not exist; run without --index to create it\n";
       return 1;
     }
     std::string text =
         "# Quanzu store keys ([store] key_file). Keep this file private (mode 600) and back it up\n"
         "# apart from the database: without it the personal data in the store cannot be read.\n"
-        "# 'index': the key of the blind indexes (look-ups); 'key': data keys, the last one seals.\n"
-        "index i1 " + store::crypt::new_key_base64() + "\n" +
-        "key " + id.value_or("k1") + " " + store::crypt::new_key_base64() + "\n";
+        "# 'index': the key of the blind indexes (look-ups); 'key': data keys, the last one "
+        "seals.\n"
+        "index i1 " +
+        store::crypt::new_key_base64() + "\n" + "key " + id.value_or("k1") + " " +
+        store::crypt::new_key_base64() + "\n";
     if (!write_private(path, text, err)) return 1;
     out << "wrote " << path << " (index key i1, data key " << id.value_or("k1") << ")\n";
     return 0;
@@ -191,7 +196,8 @@ int keygen(const Parsed& p, std::ostream& out, std::ostream& err) {
 }
 
 int rekey(const Parsed& p, std::ostream& out, std::ostream& err) {
-  if (p.positional.size() != 1) return usage_error("rekey takes no file name (use --data, --config)", err);
+  if (p.positional.size() != 1)
+    return usage_error("rekey takes no file name (use --data, --config)", err);
   Config config;
   if (auto file = p.one("--config")) {
     if (auto r = load_config_file(*file, config); !r) {
@@ -208,10 +214,12 @@ int rekey(const Parsed& p, std::ostream& out, std::ostream& err) {
     } catch (const std::exception&) {
       batch = 0;
     }
-    if (batch == 0 || batch > 1000000) return usage_error("--batch must be a number of rows from 1 to 1000000", err);
+    if (batch == 0 || batch > 1000000)
+      return usage_error("--batch must be a number of rows from 1 to 1000000", err);
   }
   if (config.store_key_file.empty()) {
-    err << "quanzu store rekey: no key file: set [store] key_file in --config FILE, or --key-file\n";
+    err << "quanzu store rekey: no key file: set [store] key_file in --config FILE, or "
+           "--key-file\n";
     return 1;
   }
   auto cipher = store::crypt::Cipher::load(config.store_key_file);
@@ -220,19 +228,23 @@ int rekey(const Parsed& p, std::ostream& out, std::ostream& err) {
     return 1;
   }
   const std::string path = (std::filesystem::path(config.data_dir) / "quanzu.sqlite").string();
-  auto report = store::sqlite::rekey(path, **cipher, batch, [&](const store::sqlite::RekeyTable& t) {
-    err << "  " << t.table << ": " << t.rewritten + t.unchanged << " rows so far\r" << std::flush;
-  });
+  auto report =
+      store::sqlite::rekey(path, **cipher, batch, [&](const store::sqlite::RekeyTable& t) {
+        err << "  " << t.table << ": " << t.rewritten + t.unchanged << " rows so far\r"
+            << std::flush;
+      });
   if (!report) {
     err << "\nquanzu store rekey: " << report.error().message << "\n";
     return 1;
   }
   err << "\n";
   out << "store " << path << " (was " << (report->from == "none" ? "not encrypted" : "encrypted")
-      << ") is now sealed with key " << (*cipher)->current_key_id() << ", blind indexes with index key "
-      << (*cipher)->index_key_id() << (report->index_recomputed ? " (recomputed)" : "") << "\n";
+      << ") is now sealed with key " << (*cipher)->current_key_id()
+      << ", blind indexes with index key " << (*cipher)->index_key_id()
+      << (report->index_recomputed ? " (recomputed)" : "") << "\n";
   for (const auto& t : report->tables) {
-    out << "  " << t.table << ": " << t.rewritten << " rewritten, " << t.unchanged << " already current\n";
+    out << "  " << t.table << ": " << t.rewritten << " rewritten, " << t.unchanged
+        << " already current\n";
   }
   if (!report->retired_keys.empty()) {
     out << "keys no stored value needs any more:";
@@ -255,13 +267,15 @@ int run_store_command(const std::vector<std::string>& args, std::ostream& out, s
   if (p.positional.empty()) return usage_error("store needs keygen or rekey", err);
   if (p.positional[0] == "keygen") {
     for (const auto& flag : {"--data", "--config", "--key-file", "--batch"}) {
-      if (p.options.count(flag)) return usage_error(std::string(flag) + " does not apply to keygen", err);
+      if (p.options.count(flag))
+        return usage_error(std::string(flag) + " does not apply to keygen", err);
     }
     return keygen(p, out, err);
   }
   if (p.positional[0] == "rekey") {
     for (const auto& flag : {"--id", "--index"}) {
-      if (p.options.count(flag)) return usage_error(std::string(flag) + " does not apply to rekey", err);
+      if (p.options.count(flag))
+        return usage_error(std::string(flag) + " does not apply to rekey", err);
     }
     return rekey(p, out, err);
   }

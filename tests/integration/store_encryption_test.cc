@@ -29,7 +29,8 @@ std::string file_bytes(const fs::path& path) {
 
 // The subject's values found in the store's database file and WAL.
 std::vector<std::string> leaked(const fs::path& data) {
-  const std::string bytes = file_bytes(data / "quanzu.sqlite") + file_bytes(data / "quanzu.sqlite-wal");
+  const std::string bytes =
+      file_bytes(data / "quanzu.sqlite") + file_bytes(data / "quanzu.sqlite-wal");
   std::vector<std::string> out;
   for (const char* v : {kPhone, kIdNumber, kAccount, "何某"}) {
     if (bytes.find(v) != std::string::npos) out.push_back(v);
@@ -57,11 +58,13 @@ TEST(StoreEncryption, ServeSealsPersonalDataAndRekeyRotatesTheKey) {
 
   CommandResult made = run_command({quanzu_binary(), "store", "keygen", keys.string()});
   ASSERT_EQ(made.status, 0) << made.err;
-  EXPECT_EQ(fs::status(keys).permissions() & (fs::perms::group_all | fs::perms::others_all), fs::perms::none);
+  EXPECT_EQ(fs::status(keys).permissions() & (fs::perms::group_all | fs::perms::others_all),
+            fs::perms::none);
 
   std::string case_id;
   {
-    auto server = ServerProcess::start(quanzu_binary(), data.string(), {"--config", config.string()});
+    auto server =
+        ServerProcess::start(quanzu_binary(), data.string(), {"--config", config.string()});
     HttpClient client(server->host(), server->port());
     auto r = client.post("/api/v1/instructions", instruction("ENC-1"));
     ASSERT_EQ(r.status, 200u) << r.body;
@@ -83,7 +86,8 @@ TEST(StoreEncryption, ServeSealsPersonalDataAndRekeyRotatesTheKey) {
   // Without the key file the server refuses to start, saying why.
   std::ofstream(dir / "plain.toml") << "[store]\n";
   try {
-    ServerProcess::start(quanzu_binary(), data.string(), {"--config", (dir / "plain.toml").string()});
+    ServerProcess::start(quanzu_binary(), data.string(),
+                         {"--config", (dir / "plain.toml").string()});
     ADD_FAILURE() << "started on an encrypted store without its key file";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("is encrypted"), std::string::npos) << e.what();
@@ -96,8 +100,10 @@ TEST(StoreEncryption, ServeSealsPersonalDataAndRekeyRotatesTheKey) {
   CommandResult rekeyed = run_command(
       {quanzu_binary(), "store", "rekey", "--data", data.string(), "--config", config.string()});
   ASSERT_EQ(rekeyed.status, 0) << rekeyed.err;
-  EXPECT_NE(rekeyed.out.find("cases: 2 rewritten, 0 already current"), std::string::npos) << rekeyed.out;
-  EXPECT_NE(rekeyed.out.find("keys no stored value needs any more: k1"), std::string::npos) << rekeyed.out;
+  EXPECT_NE(rekeyed.out.find("cases: 2 rewritten, 0 already current"), std::string::npos)
+      << rekeyed.out;
+  EXPECT_NE(rekeyed.out.find("keys no stored value needs any more: k1"), std::string::npos)
+      << rekeyed.out;
   {
     std::string text = file_bytes(keys);
     size_t k1 = text.find("key k1 ");

@@ -77,7 +77,8 @@ std::string new_key_base64() {
 
 Result<std::shared_ptr<const Cipher>> Cipher::load(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(Code::kInvalid, "cannot read key file " + path + ": " + std::strerror(errno));
+  if (fd < 0)
+    return fail(Code::kInvalid, "cannot read key file " + path + ": " + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -96,13 +97,15 @@ Result<std::shared_ptr<const Cipher>> Cipher::load(const std::string& path) {
   while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
   const int read_errno = errno;
   ::close(fd);
-  if (n < 0) return fail(Code::kInvalid, "cannot read key file " + path + ": " + std::strerror(read_errno));
+  if (n < 0)
+    return fail(Code::kInvalid, "cannot read key file " + path + ": " + std::strerror(read_errno));
   auto cipher = parse(text, path);
   sodium_memzero(text.data(), text.size());
   return cipher;
 }
 
-Result<std::shared_ptr<const Cipher>> Cipher::parse(std::string_view text, const std::string& name) {
+Result<std::shared_ptr<const Cipher>> Cipher::parse(std::string_view text,
+                                                    const std::string& name) {
   if (!sodium_ready()) return fail(Code::kInternal, "libsodium failed to initialise");
   std::shared_ptr<Cipher> c(new Cipher());
   c->file_ = name;
@@ -127,14 +130,14 @@ Result<std::shared_ptr<const Cipher>> Cipher::parse(std::string_view text, const
       return fail(Code::kInvalid, where + "key id must be 1-32 characters of A-Z a-z 0-9 _ -");
     }
     if (auto it = seen.find(w[1]); it != seen.end()) {
-      return fail(Code::kInvalid, where + "key id " + std::string(w[1]) + " is already used on line " +
-                                      std::to_string(it->second));
+      return fail(Code::kInvalid, where + "key id " + std::string(w[1]) +
+                                      " is already used on line " + std::to_string(it->second));
     }
     seen.emplace(std::string(w[1]), line_no);
     if (!from_base64(w[2], sodium_base64_VARIANT_ORIGINAL, bytes, 32)) {
       sodium_memzero(bytes.data(), bytes.size());
-      return fail(Code::kInvalid, where + "key " + std::string(w[1]) +
-                                      " is not the standard base64 of 32 bytes");
+      return fail(Code::kInvalid,
+                  where + "key " + std::string(w[1]) + " is not the standard base64 of 32 bytes");
     }
     Key key;
     key.id = std::string(w[1]);
@@ -151,8 +154,10 @@ Result<std::shared_ptr<const Cipher>> Cipher::parse(std::string_view text, const
       c->keys_.push_back(std::move(key));
     }
   }
-  if (index_line == 0) return fail(Code::kInvalid, name + ": no 'index ID BASE64' line (the blind-index key)");
-  if (c->keys_.empty()) return fail(Code::kInvalid, name + ": no 'key ID BASE64' line (a data key)");
+  if (index_line == 0)
+    return fail(Code::kInvalid, name + ": no 'index ID BASE64' line (the blind-index key)");
+  if (c->keys_.empty())
+    return fail(Code::kInvalid, name + ": no 'key ID BASE64' line (a data key)");
   return std::shared_ptr<const Cipher>(std::move(c));
 }
 
@@ -170,7 +175,8 @@ bool Cipher::has_key(std::string_view id) const {
 
 std::string Cipher::seal(std::string_view plain) const {
   const Key& key = keys_.back();
-  std::vector<unsigned char> box(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain.size());
+  std::vector<unsigned char> box(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES +
+                                 plain.size());
   unsigned char* nonce = box.data();
   randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
   crypto_secretbox_easy(box.data() + crypto_secretbox_NONCEBYTES,
@@ -199,15 +205,16 @@ bool Cipher::is_blind_index(std::string_view value) {
 }
 
 Result<std::string> Cipher::open(std::string_view sealed) const {
-  if (!is_sealed(sealed)) return fail(Code::kUnavailable, "value is not encrypted (expected qz1.<key id>.<data>)");
+  if (!is_sealed(sealed))
+    return fail(Code::kUnavailable, "value is not encrypted (expected qz1.<key id>.<data>)");
   std::string_view id = key_id_of(sealed);
   const Key* key = nullptr;
   for (const auto& k : keys_) {
     if (k.id == id) key = &k;
   }
   if (!key) {
-    return fail(Code::kUnavailable, "value is sealed with key " + std::string(id) + ", which " + file_ +
-                                        " does not have");
+    return fail(Code::kUnavailable, "value is sealed with key " + std::string(id) + ", which " +
+                                        file_ + " does not have");
   }
   std::vector<unsigned char> box;
   std::string_view data = sealed.substr(kSealedPrefix.size() + id.size() + 1);
@@ -216,10 +223,9 @@ Result<std::string> Cipher::open(std::string_view sealed) const {
     return fail(Code::kUnavailable, "value sealed with key " + std::string(id) + " is malformed");
   }
   std::string plain(box.size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES, '\0');
-  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plain.data()),
-                                 box.data() + crypto_secretbox_NONCEBYTES,
-                                 box.size() - crypto_secretbox_NONCEBYTES, box.data(),
-                                 key->bytes.data()) != 0) {
+  if (crypto_secretbox_open_easy(
+          reinterpret_cast<unsigned char*>(plain.data()), box.data() + crypto_secretbox_NONCEBYTES,
+          box.size() - crypto_secretbox_NONCEBYTES, box.data(), key->bytes.data()) != 0) {
     return fail(Code::kUnavailable, "value sealed with key " + std::string(id) +
                                         " does not decrypt: wrong key bytes in " + file_ +
                                         " or a tampered value");

@@ -33,7 +33,8 @@ class Cipher {
   // the line at fault.
   static Result<std::shared_ptr<const Cipher>> load(const std::string& path);
   // The same from text; `name` is used in error messages.
-  static Result<std::shared_ptr<const Cipher>> parse(std::string_view text, const std::string& name);
+  static Result<std::shared_ptr<const Cipher>> parse(std::string_view text,
+                                                     const std::string& name);
 
   ~Cipher();
   Cipher(const Cipher&) = delete;

@@ -1,12 +1,11 @@
 #include "store/crypt/cipher.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 namespace quanzu::store::crypt {
 namespace {
@@ -50,7 +49,8 @@ TEST(Cipher, RefusesWrongKeysTamperedAndForeignValues) {
   auto wrong = (*other)->open(sealed);
   ASSERT_FALSE(wrong.has_value());
   EXPECT_EQ(wrong.error().code, Code::kUnavailable);
-  EXPECT_NE(wrong.error().message.find("wrong key bytes in b.keys or a tampered value"), std::string::npos)
+  EXPECT_NE(wrong.error().message.find("wrong key bytes in b.keys or a tampered value"),
+            std::string::npos)
       << wrong.error().message;
 
   std::string tampered = sealed;
@@ -60,7 +60,8 @@ TEST(Cipher, RefusesWrongKeysTamperedAndForeignValues) {
   auto missing = Cipher::parse(key_file_text("i1", {"k9"}), "c.keys");
   auto r = (*missing)->open(sealed);
   ASSERT_FALSE(r.has_value());
-  EXPECT_NE(r.error().message.find("sealed with key k1, which c.keys does not have"), std::string::npos)
+  EXPECT_NE(r.error().message.find("sealed with key k1, which c.keys does not have"),
+            std::string::npos)
       << r.error().message;
   EXPECT_FALSE((*c)->open("13800138000").has_value());
   EXPECT_FALSE((*c)->open("qz1.k1.!!!").has_value());
@@ -68,7 +69,8 @@ TEST(Cipher, RefusesWrongKeysTamperedAndForeignValues) {
 
 TEST(Cipher, KeyFileErrorsNameTheLine) {
   const std::string k = new_key_base64();
-  EXPECT_EQ(error_of("index i1 " + k + "\nkey k1\n"), "keys.txt:2: expected 'key ID BASE64' or 'index ID BASE64'");
+  EXPECT_EQ(error_of("index i1 " + k + "\nkey k1\n"),
+            "keys.txt:2: expected 'key ID BASE64' or 'index ID BASE64'");
   EXPECT_EQ(error_of("index i1 " + k + "\nkey k/1 " + k + "\n"),
             "keys.txt:2: key id must be 1-32 characters of A-Z a-z 0-9 _ -");
   EXPECT_EQ(error_of("index i1 " + k + "\n# c\nkey k1 c2hvcnQ=\n"),
@@ -77,27 +79,30 @@ TEST(Cipher, KeyFileErrorsNameTheLine) {
             "keys.txt:2: key id i1 is already used on line 1");
   EXPECT_EQ(error_of("index i1 " + k + "\nindex i2 " + new_key_base64() + "\nkey k1 " + k + "\n"),
             "keys.txt:2: a second index key (the first is on line 1); keep exactly one");
-  EXPECT_EQ(error_of("key k1 " + k + "\n"), "keys.txt: no 'index ID BASE64' line (the blind-index key)");
+  EXPECT_EQ(error_of("key k1 " + k + "\n"),
+            "keys.txt: no 'index ID BASE64' line (the blind-index key)");
   EXPECT_EQ(error_of("index i1 " + k + "\n"), "keys.txt: no 'key ID BASE64' line (a data key)");
   // The key bytes never appear in a message.
   EXPECT_EQ(error_of("index i1 " + k + "\nkey k1 " + k + " extra\n").find(k), std::string::npos);
 }
 
 TEST(Cipher, RefusesAKeyFileOthersCanRead) {
-  const auto path = std::filesystem::temp_directory_path() / ("quanzu-keys-" + std::to_string(getpid()));
+  const auto path =
+      std::filesystem::temp_directory_path() / ("quanzu-keys-" + std::to_string(getpid()));
   std::ofstream(path) << key_file_text("i1", {"k1"});
   ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
   auto r = Cipher::load(path.string());
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().message, "key file " + path.string() +
-                                   " is accessible to group or others (mode 0644); run: chmod 600 " +
-                                   path.string());
+  EXPECT_EQ(r.error().message,
+            "key file " + path.string() +
+                " is accessible to group or others (mode 0644); run: chmod 600 " + path.string());
   ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
   auto ok = Cipher::load(path.string());
   EXPECT_TRUE(ok.has_value()) << ok.error().message;
   auto missing = Cipher::load(path.string() + "-none");
   ASSERT_FALSE(missing.has_value());
-  EXPECT_NE(missing.error().message.find("cannot read key file " + path.string() + "-none"), std::string::npos);
+  EXPECT_NE(missing.error().message.find("cannot read key file " + path.string() + "-none"),
+            std::string::npos);
   std::filesystem::remove(path);
 }
 

@@ -1,6 +1,7 @@
 // Encryption at rest in the SQLite adapter: the contract suite with a key file, no personal
 // data in the file's bytes, look-ups through blind indexes, rotation with `rekey`, and the
 // refusals (wrong or missing key, tampered value, a store written the other way).
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,8 +9,6 @@
 #include <fstream>
 #include <future>
 #include <iterator>
-
-#include <gtest/gtest.h>
 
 #include "store/crypt/cipher.h"
 #include "store/sqlite/rekey.h"
@@ -64,14 +63,16 @@ constexpr const char* kAddress = "江北区石门大桥路123号";
 constexpr const char* kResponderPhone = "13700001111";
 
 // A case of the test subject, with personal data in every column that holds some.
-NewCase subject_case(const std::string& instruction_id, Millis at, const std::string& phone = kPhone) {
+NewCase subject_case(const std::string& instruction_id, Millis at,
+                     const std::string& phone = kPhone) {
   NewCase n = testing::sample_case(instruction_id, at);
   n.kase.phone = phone;
   n.kase.subject_name = kName;
   n.kase.handling.address = kAddress;
-  n.kase.outbound.push_back({"sms", std::string(R"({"phone":")") + phone + R"(","text":"请勿转账"})"});
-  n.instruction_raw = std::string(R"({"id":")") + instruction_id + R"(","subject":{"phone":")" + phone +
-                      R"(","name":")" + kName + R"(","id_number":")" + kIdNumber +
+  n.kase.outbound.push_back(
+      {"sms", std::string(R"({"phone":")") + phone + R"(","text":"请勿转账"})"});
+  n.instruction_raw = std::string(R"({"id":")") + instruction_id + R"(","subject":{"phone":")" +
+                      phone + R"(","name":")" + kName + R"(","id_number":")" + kIdNumber +
                       R"("},"funds":{"victim_account":{"number":")" + kAccount + R"("}}})";
   n.link_keys = {"account:6200000000000001"};
   return n;
@@ -88,7 +89,8 @@ Mutator request_stop_payment(Millis at) {
     next.handling.stop_payments.push_back(sp);
     next.version = current.version + 1;
     next.updated_at = at;
-    next.timeline = {{0, at, "stop_payment", "op", std::string(R"({"account":")") + kAccount + R"("})"}};
+    next.timeline = {
+        {0, at, "stop_payment", "op", std::string(R"({"account":")") + kAccount + R"("})"}};
     next.outbound = {{"bank", std::string(R"({"account":")") + kAccount + R"("})"}};
     return next;
   };
@@ -106,10 +108,11 @@ ResponderMutator register_responder(Millis at) {
 }
 
 Result<cases::Responder> responder_sync(CaseStore& store, ResponderMutator mutate,
-                                       const std::string& id = "R1") {
+                                        const std::string& id = "R1") {
   std::promise<Result<cases::Responder>> promise;
   auto future = promise.get_future();
-  store.update_responder(id, std::move(mutate), [&](Result<cases::Responder> r) { promise.set_value(std::move(r)); });
+  store.update_responder(id, std::move(mutate),
+                         [&](Result<cases::Responder> r) { promise.set_value(std::move(r)); });
   return future.get();
 }
 
@@ -131,9 +134,9 @@ std::vector<std::string> leaked(const fs::path& db) {
 // Writes the subject's data: two cases (a repeat), a cluster of three people, a stop-payment,
 // a responder. Returns the first case's id.
 std::string write_everything(CaseStore& store) {
-  auto r = testing::ingest_sync(store, {subject_case("I-1", 1000), subject_case("I-2", 2000),
-                                        subject_case("I-3", 3000, "13900000002"),
-                                        subject_case("I-4", 4000, "13900000003")});
+  auto r = testing::ingest_sync(
+      store, {subject_case("I-1", 1000), subject_case("I-2", 2000),
+              subject_case("I-3", 3000, "13900000002"), subject_case("I-4", 4000, "13900000003")});
   EXPECT_TRUE(r.has_value()) << r.error().message;
   const std::string id = (*r)[0].case_id;
   auto u = testing::update_sync(store, id, request_stop_payment(5000));
@@ -158,7 +161,8 @@ void expect_everything(CaseStore& store, const std::string& id) {
   ASSERT_EQ(c.timeline.size(), 2u);
   EXPECT_NE(c.timeline[1].data.find(kAccount), std::string::npos);
   // Repeat detection: the same phone was warned before.
-  EXPECT_EQ(store.last_warning_for_phone(kPhone, std::nullopt).value(), std::optional<Millis>(1000));
+  EXPECT_EQ(store.last_warning_for_phone(kPhone, std::nullopt).value(),
+            std::optional<Millis>(1000));
   EXPECT_EQ(store.last_warning_for_phone(kPhone, 2000).value(), std::optional<Millis>(0));
   EXPECT_EQ(store.last_warning_for_phone("13900000009", std::nullopt).value(), std::nullopt);
   // Clusters: three people named the same account.
@@ -251,8 +255,8 @@ TEST_F(Encryption, RotationRekeysEverythingSoTheOldKeyCanGo) {
   // Without A before the rekey: refused at open, naming the key.
   auto early = open(keys(index_ + key_b_, "keys-b"));
   ASSERT_FALSE(early.has_value());
-  EXPECT_NE(early.error().message.find("holds values sealed with key k1, which " + (dir_ / "keys-b").string() +
-                                       " does not have"),
+  EXPECT_NE(early.error().message.find("holds values sealed with key k1, which " +
+                                       (dir_ / "keys-b").string() + " does not have"),
             std::string::npos)
       << early.error().message;
 
@@ -294,7 +298,8 @@ TEST_F(Encryption, RekeyEncryptsAPlainStoreAndANewIndexKeyIsRecomputed) {
   EXPECT_EQ(report->from, "none");
   EXPECT_TRUE(report->index_recomputed);
   EXPECT_EQ(report->tables[0].rewritten, 4);
-  EXPECT_EQ(leaked(db_), std::vector<std::string>{}) << "old plain text left in free pages or the WAL";
+  EXPECT_EQ(leaked(db_), std::vector<std::string>{})
+      << "old plain text left in free pages or the WAL";
   {
     auto store = open(keys(index_ + key_a_));
     ASSERT_TRUE(store.has_value()) << store.error().message;
@@ -323,7 +328,8 @@ TEST_F(Encryption, WrongMissingKeysAndTamperedValuesAreClearErrors) {
   }
   auto no_key = open(nullptr);
   ASSERT_FALSE(no_key.has_value());
-  EXPECT_NE(no_key.error().message.find("is encrypted (data keys k1, index key i1): set [store] key_file"),
+  EXPECT_NE(no_key.error().message.find(
+                "is encrypted (data keys k1, index key i1): set [store] key_file"),
             std::string::npos)
       << no_key.error().message;
 
@@ -335,16 +341,18 @@ TEST_F(Encryption, WrongMissingKeysAndTamperedValuesAreClearErrors) {
       << wrong_bytes.error().message;
   auto wrong_index = open(keys(key_line("index", "i1") + key_a_, "keys-wrong-index"));
   ASSERT_FALSE(wrong_index.has_value());
-  EXPECT_NE(wrong_index.error().message.find("not the key that made the blind indexes"), std::string::npos);
+  EXPECT_NE(wrong_index.error().message.find("not the key that made the blind indexes"),
+            std::string::npos);
 
   // Tamper with one byte of the sealed name of the case.
   {
     sqlite3* raw = nullptr;
     ASSERT_EQ(sqlite3_open(db_.c_str(), &raw), SQLITE_OK);
     Db db(raw);
-    Stmt s(db.get(), "UPDATE cases SET subject_name = substr(subject_name, 1, length(subject_name) - 2) || "
-                     "CASE WHEN substr(subject_name, -2, 1) = 'A' THEN 'B' ELSE 'A' END || "
-                     "substr(subject_name, -1) WHERE id = ?");
+    Stmt s(db.get(),
+           "UPDATE cases SET subject_name = substr(subject_name, 1, length(subject_name) - 2) || "
+           "CASE WHEN substr(subject_name, -2, 1) = 'A' THEN 'B' ELSE 'A' END || "
+           "substr(subject_name, -1) WHERE id = ?");
     s.bind(1, id);
     ASSERT_TRUE(s.run().has_value());
   }

@@ -21,19 +21,22 @@ tl::unexpected<Error> sql_error(const Db& db, const std::string& what) {
 // file; plain text is accepted only when the rekey started from a plain store.
 class Decoder {
  public:
-  Decoder(const Cipher& cipher, bool plain_allowed) : cipher_(cipher), plain_allowed_(plain_allowed) {}
+  Decoder(const Cipher& cipher, bool plain_allowed)
+      : cipher_(cipher), plain_allowed_(plain_allowed) {}
 
   Result<std::string> plain(const std::string& stored, const std::string& what) const {
     if (Cipher::is_sealed(stored)) {
       auto opened = cipher_.open(stored);
-      if (!opened) return fail(Code::kUnavailable, "cannot decrypt " + what + ": " + opened.error().message);
+      if (!opened)
+        return fail(Code::kUnavailable, "cannot decrypt " + what + ": " + opened.error().message);
       return opened;
     }
     if (plain_allowed_) return stored;
     return fail(Code::kUnavailable, what + " is not encrypted in a store that is");
   }
   // The value as it must be stored now; `changed` says whether that differs.
-  Result<std::string> reseal(const std::string& stored, const std::string& what, bool& changed) const {
+  Result<std::string> reseal(const std::string& stored, const std::string& what,
+                             bool& changed) const {
     if (Cipher::key_id_of(stored) == cipher_.current_key_id()) {
       // Opened all the same: a value that does not decrypt must stop the rekey now, not
       // surface later as an unreadable case.
@@ -58,7 +61,8 @@ struct Table {
   std::vector<const char*> values;
 };
 
-std::string join(const std::vector<const char*>& columns, const char* sep, const char* suffix = "") {
+std::string join(const std::vector<const char*>& columns, const char* sep,
+                 const char* suffix = "") {
   std::string out;
   for (const char* c : columns) {
     if (!out.empty()) out += sep;
@@ -84,8 +88,9 @@ class Rekeyer {
     Stmt next(db_.get(), "SELECT " + keys + ", " + join(t.values, ", ") + " FROM " + t.name +
                              " WHERE (" + keys + ") > (" + placeholders + ") ORDER BY " + keys +
                              " LIMIT ?");
-    Stmt update(db_.get(), std::string("UPDATE ") + t.name + " SET " + join(t.values, ", ", " = ?") +
-                               " WHERE " + join(t.keys, " AND ", " = ?"));
+    Stmt update(db_.get(), std::string("UPDATE ") + t.name + " SET " +
+                               join(t.values, ", ", " = ?") + " WHERE " +
+                               join(t.keys, " AND ", " = ?"));
     if (!first.ok() || !next.ok() || !update.ok()) return sql_error(db_, "prepare");
     std::vector<sqlite3_value*> last;
     auto free_last = [&] {
@@ -98,13 +103,15 @@ class Rekeyer {
       if (auto r = db_.exec("BEGIN IMMEDIATE"); !r) return tl::unexpected(r.error());
       Stmt& s = last.empty() ? first : next;
       s.reset();
-      for (int i = 0; i < static_cast<int>(last.size()); ++i) sqlite3_bind_value(s.get(), i + 1, last[static_cast<size_t>(i)]);
+      for (int i = 0; i < static_cast<int>(last.size()); ++i)
+        sqlite3_bind_value(s.get(), i + 1, last[static_cast<size_t>(i)]);
       s.bind(nk * (last.empty() ? 0 : 1) + 1, static_cast<std::int64_t>(batch_));
       size_t rows = 0;
       int rc;
       while ((rc = s.step()) == SQLITE_ROW) {
         ++rows;
-        std::string what = std::string(t.name) + " row " + s.text(0) + (nk > 1 ? "/" + s.text(1) : "");
+        std::string what =
+            std::string(t.name) + " row " + s.text(0) + (nk > 1 ? "/" + s.text(1) : "");
         bool changed = false;
         std::vector<std::optional<std::string>> values;
         for (int v = 0; v < nv; ++v) {
@@ -112,7 +119,9 @@ class Rekeyer {
             values.emplace_back();
             continue;
           }
-          auto sealed = decoder_.reseal(s.text(nk + v), std::string(t.values[static_cast<size_t>(v)]) + " of " + what, changed);
+          auto sealed = decoder_.reseal(
+              s.text(nk + v), std::string(t.values[static_cast<size_t>(v)]) + " of " + what,
+              changed);
           if (!sealed) {
             (void)db_.exec("ROLLBACK");
             free_last();
@@ -121,14 +130,16 @@ class Rekeyer {
           values.emplace_back(std::move(*sealed));
         }
         free_last();
-        for (int k = 0; k < nk; ++k) last.push_back(sqlite3_value_dup(sqlite3_column_value(s.get(), k)));
+        for (int k = 0; k < nk; ++k)
+          last.push_back(sqlite3_value_dup(sqlite3_column_value(s.get(), k)));
         if (!changed) {
           ++count.unchanged;
           continue;
         }
         update.reset();
         for (int v = 0; v < nv; ++v) update.bind_opt(v + 1, values[static_cast<size_t>(v)]);
-        for (int k = 0; k < nk; ++k) sqlite3_bind_value(update.get(), nv + k + 1, last[static_cast<size_t>(k)]);
+        for (int k = 0; k < nk; ++k)
+          sqlite3_bind_value(update.get(), nv + k + 1, last[static_cast<size_t>(k)]);
         if (auto r = update.run(); !r) {
           (void)db_.exec("ROLLBACK");
           free_last();
@@ -200,7 +211,8 @@ class Rekeyer {
       // Written without encryption: the phone column holds the phone itself.
       auto p = decoder_.plain(s.text(1), "the phone of case " + id);
       if (!p) return tl::unexpected(p.error());
-      if (Cipher::is_blind_index(*p)) return fail(Code::kUnavailable, "case " + id + " has a blind index but no sealed phone");
+      if (Cipher::is_blind_index(*p))
+        return fail(Code::kUnavailable, "case " + id + " has a blind index but no sealed phone");
       phone = std::move(*p);
       phone_sealed = cipher_.seal(phone);
       changed = true;
@@ -223,7 +235,14 @@ class Rekeyer {
       return true;
     }
     ++count.rewritten;
-    if (auto r = update.reset().bind(1, index).bind(2, phone_sealed).bind(3, *name).bind(4, *handling).bind(5, id).run(); !r) {
+    if (auto r = update.reset()
+                     .bind(1, index)
+                     .bind(2, phone_sealed)
+                     .bind(3, *name)
+                     .bind(4, *handling)
+                     .bind(5, id)
+                     .run();
+        !r) {
       return r;
     }
     return links.reset().bind(1, index).bind(2, id).run();
@@ -247,9 +266,11 @@ Result<RekeyReport> rekey(const std::string& path, const Cipher& cipher, size_t 
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
   Db db(raw);
-  if (rc != SQLITE_OK) return fail(Code::kUnavailable, "cannot open database " + path + ": " + sqlite3_errstr(rc));
+  if (rc != SQLITE_OK)
+    return fail(Code::kUnavailable, "cannot open database " + path + ": " + sqlite3_errstr(rc));
   sqlite3_busy_timeout(db.get(), 5000);
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA secure_delete=ON"}) {
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA secure_delete=ON"}) {
     if (auto r = db.exec(pragma); !r) return tl::unexpected(r.error());
   }
   if (auto r = migrate(db); !r) return tl::unexpected(r.error());
@@ -259,12 +280,14 @@ Result<RekeyReport> rekey(const std::string& path, const Cipher& cipher, size_t 
   RekeyReport report;
   report.from = meta->encryption == "rekeying" ? meta->rekey_from : meta->encryption;
   if (report.from != "none" && report.from != "secretbox") {
-    return fail(Code::kUnavailable, "store " + path + " has unknown encryption '" + meta->encryption + "'");
+    return fail(Code::kUnavailable,
+                "store " + path + " has unknown encryption '" + meta->encryption + "'");
   }
   for (const auto& id : meta->data_keys) {
     if (!cipher.has_key(id)) {
-      return fail(Code::kUnavailable, "store " + path + " holds values sealed with key " + id + ", which " +
-                                          cipher.file() + " does not have: put that key line back first");
+      return fail(Code::kUnavailable, "store " + path + " holds values sealed with key " + id +
+                                          ", which " + cipher.file() +
+                                          " does not have: put that key line back first");
     }
   }
   report.index_recomputed = report.from == "none" || meta->index_key != cipher.index_key_id();
@@ -282,9 +305,10 @@ Result<RekeyReport> rekey(const std::string& path, const Cipher& cipher, size_t 
   auto cases = rekeyer.cases();
   if (!cases) return tl::unexpected(cases.error());
   report.tables.push_back(*cases);
-  for (const Table& t : {Table{"instructions", {"id"}, {"raw"}}, Table{"timeline", {"case_id", "seq"}, {"data"}},
-                         Table{"outbox", {"id"}, {"payload", "last_error"}},
-                         Table{"responders", {"id"}, {"phone"}}}) {
+  for (const Table& t :
+       {Table{"instructions", {"id"}, {"raw"}}, Table{"timeline", {"case_id", "seq"}, {"data"}},
+        Table{"outbox", {"id"}, {"payload", "last_error"}},
+        Table{"responders", {"id"}, {"phone"}}}) {
     auto done = rekeyer.table(t);
     if (!done) return tl::unexpected(done.error());
     report.tables.push_back(*done);
@@ -296,7 +320,8 @@ Result<RekeyReport> rekey(const std::string& path, const Cipher& cipher, size_t 
   add_checks(after, cipher);
   if (auto r = write_meta(db, after); !r) return tl::unexpected(r.error());
   // Old values live on in free pages and in the WAL until the file is rebuilt.
-  for (const char* sql : {"PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"}) {
+  for (const char* sql :
+       {"PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"}) {
     if (auto r = db.exec(sql); !r) return tl::unexpected(r.error());
   }
   return report;

@@ -19,8 +19,8 @@ struct RekeyTable {
 };
 
 struct RekeyReport {
-  std::string from;                    // "none" (was plain text) or "secretbox"
-  bool index_recomputed = false;       // the index key changed (or the store was plain)
+  std::string from;               // "none" (was plain text) or "secretbox"
+  bool index_recomputed = false;  // the index key changed (or the store was plain)
   std::vector<RekeyTable> tables;
   std::vector<std::string> retired_keys;  // data keys no stored value needs any more
 };
