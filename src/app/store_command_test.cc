@@ -15,12 +15,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct Outcome {
   int status;
   std::string out, err;
 };
 
-Run run(const std::vector<std::string>& args) {
+Outcome run(const std::vector<std::string>& args) {
   std::ostringstream out, err;
   int status = run_store_command(args, out, err);
   return {status, out.str(), err.str()};
@@ -35,7 +35,7 @@ fs::path temp_dir() {
 
 TEST(StoreCommand, KeygenCreatesAddsAndReplacesKeys) {
   const fs::path keys = temp_dir() / "store.keys";
-  Run made = run({"keygen", keys.string()});
+  Outcome made = run({"keygen", keys.string()});
   ASSERT_EQ(made.status, 0) << made.err;
   struct stat st {};
   ASSERT_EQ(::stat(keys.c_str(), &st), 0);
@@ -45,7 +45,7 @@ TEST(StoreCommand, KeygenCreatesAddsAndReplacesKeys) {
   EXPECT_EQ((*first)->current_key_id(), "k1");
   EXPECT_EQ((*first)->index_key_id(), "i1");
 
-  Run added = run({"keygen", keys.string()});
+  Outcome added = run({"keygen", keys.string()});
   ASSERT_EQ(added.status, 0) << added.err;
   auto second = store::crypt::Cipher::load(keys.string());
   ASSERT_TRUE(second.has_value());
@@ -53,7 +53,7 @@ TEST(StoreCommand, KeygenCreatesAddsAndReplacesKeys) {
   EXPECT_TRUE((*second)->has_key("k1"));
   EXPECT_EQ((*second)->blind_index("1"), (*first)->blind_index("1"));
 
-  Run index = run({"keygen", keys.string(), "--index"});
+  Outcome index = run({"keygen", keys.string(), "--index"});
   ASSERT_EQ(index.status, 0) << index.err;
   auto third = store::crypt::Cipher::load(keys.string());
   ASSERT_TRUE(third.has_value());
@@ -61,26 +61,26 @@ TEST(StoreCommand, KeygenCreatesAddsAndReplacesKeys) {
   EXPECT_EQ((*third)->current_key_id(), "k2");
   EXPECT_NE((*third)->blind_index("1"), (*first)->blind_index("1"));
 
-  Run named = run({"keygen", keys.string(), "--id", "2027-q1"});
+  Outcome named = run({"keygen", keys.string(), "--id", "2027-q1"});
   ASSERT_EQ(named.status, 0) << named.err;
   EXPECT_EQ((*store::crypt::Cipher::load(keys.string()))->current_key_id(), "2027-q1");
-  Run bad = run({"keygen", keys.string(), "--id", "a/b"});
+  Outcome bad = run({"keygen", keys.string(), "--id", "a/b"});
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.err.find("--id must be"), std::string::npos);
 
   ASSERT_EQ(::chmod(keys.c_str(), 0640), 0);
-  Run readable = run({"keygen", keys.string()});
+  Outcome readable = run({"keygen", keys.string()});
   EXPECT_EQ(readable.status, 1);
   EXPECT_NE(readable.err.find("chmod 600 " + keys.string()), std::string::npos) << readable.err;
 }
 
 TEST(StoreCommand, RekeyNeedsAKeyFileAndAStore) {
   const fs::path dir = temp_dir();
-  Run no_key = run({"rekey", "--data", dir.string()});
+  Outcome no_key = run({"rekey", "--data", dir.string()});
   EXPECT_EQ(no_key.status, 1);
   EXPECT_NE(no_key.err.find("no key file"), std::string::npos) << no_key.err;
   ASSERT_EQ(run({"keygen", (dir / "k").string()}).status, 0);
-  Run no_store = run({"rekey", "--data", (dir / "none").string(), "--key-file", (dir / "k").string()});
+  Outcome no_store = run({"rekey", "--data", (dir / "none").string(), "--key-file", (dir / "k").string()});
   EXPECT_EQ(no_store.status, 1);
   EXPECT_NE(no_store.err.find("no store at " + (dir / "none" / "quanzu.sqlite").string()),
             std::string::npos)
