@@ -12,7 +12,8 @@
 namespace quanzu::store::crypt {
 namespace {
 
-constexpr std::string_view kSealedPrefix = "qz1.";
+// "qz" and format version 1; a control byte, so no stored text starts with it.
+constexpr std::string_view kSealedMagic{"qz\x01", 3};
 constexpr std::string_view kIndexPrefix = "bi1.";
 constexpr size_t kIndexBytes = 16;
 
@@ -175,29 +176,32 @@ bool Cipher::has_key(std::string_view id) const {
 
 std::string Cipher::seal(std::string_view plain) const {
   const Key& key = keys_.back();
-  std::vector<unsigned char> box(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES +
-                                 plain.size());
-  unsigned char* nonce = box.data();
+  std::string out(kSealedMagic);
+  out += static_cast<char>(key.id.size());
+  out += key.id;
+  const size_t head = out.size();
+  out.resize(head + crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain.size());
+  auto* nonce = reinterpret_cast<unsigned char*>(out.data() + head);
   randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
-  crypto_secretbox_easy(box.data() + crypto_secretbox_NONCEBYTES,
+  crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES,
                         reinterpret_cast<const unsigned char*>(plain.data()), plain.size(), nonce,
                         key.bytes.data());
-  std::string out(kSealedPrefix);
-  out += key.id;
-  out += '.';
-  out += to_base64(box.data(), box.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   return out;
 }
 
 std::string_view Cipher::key_id_of(std::string_view value) {
   if (!is_sealed(value)) return {};
-  value.remove_prefix(kSealedPrefix.size());
-  return value.substr(0, value.find('.'));
+  return value.substr(kSealedMagic.size() + 1,
+                      static_cast<unsigned char>(value[kSealedMagic.size()]));
 }
 
 bool Cipher::is_sealed(std::string_view value) {
-  return value.substr(0, kSealedPrefix.size()) == kSealedPrefix &&
-         value.find('.', kSealedPrefix.size()) != std::string_view::npos;
+  if (value.size() < kSealedMagic.size() + 1 ||
+      value.substr(0, kSealedMagic.size()) != kSealedMagic) {
+    return false;
+  }
+  const size_t id_size = static_cast<unsigned char>(value[kSealedMagic.size()]);
+  return id_size >= 1 && id_size <= 32 && value.size() >= kSealedMagic.size() + 1 + id_size;
 }
 
 bool Cipher::is_blind_index(std::string_view value) {
@@ -205,8 +209,7 @@ bool Cipher::is_blind_index(std::string_view value) {
 }
 
 Result<std::string> Cipher::open(std::string_view sealed) const {
-  if (!is_sealed(sealed))
-    return fail(Code::kUnavailable, "value is not encrypted (expected qz1.<key id>.<data>)");
+  if (!is_sealed(sealed)) return fail(Code::kUnavailable, "value is not encrypted");
   std::string_view id = key_id_of(sealed);
   const Key* key = nullptr;
   for (const auto& k : keys_) {
@@ -216,16 +219,15 @@ Result<std::string> Cipher::open(std::string_view sealed) const {
     return fail(Code::kUnavailable, "value is sealed with key " + std::string(id) + ", which " +
                                         file_ + " does not have");
   }
-  std::vector<unsigned char> box;
-  std::string_view data = sealed.substr(kSealedPrefix.size() + id.size() + 1);
-  if (!from_base64(data, sodium_base64_VARIANT_URLSAFE_NO_PADDING, box, 0) ||
-      box.size() < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) {
-    return fail(Code::kUnavailable, "value sealed with key " + std::string(id) + " is malformed");
+  std::string_view data = sealed.substr(kSealedMagic.size() + 1 + id.size());
+  if (data.size() < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) {
+    return fail(Code::kUnavailable, "value sealed with key " + std::string(id) + " is truncated");
   }
-  std::string plain(box.size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES, '\0');
+  const auto* box = reinterpret_cast<const unsigned char*>(data.data());
+  std::string plain(data.size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES, '\0');
   if (crypto_secretbox_open_easy(
-          reinterpret_cast<unsigned char*>(plain.data()), box.data() + crypto_secretbox_NONCEBYTES,
-          box.size() - crypto_secretbox_NONCEBYTES, box.data(), key->bytes.data()) != 0) {
+          reinterpret_cast<unsigned char*>(plain.data()), box + crypto_secretbox_NONCEBYTES,
+          data.size() - crypto_secretbox_NONCEBYTES, box, key->bytes.data()) != 0) {
     return fail(Code::kUnavailable, "value sealed with key " + std::string(id) +
                                         " does not decrypt: wrong key bytes in " + file_ +
                                         " or a tampered value");

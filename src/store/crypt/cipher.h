@@ -8,8 +8,10 @@
 // Ids are 1-32 characters of A-Z a-z 0-9 _ -, unique in the file. The file must not be
 // readable or writable by group or others (chmod 600).
 //
-// A sealed value is text: "qz1.<key id>.<base64url(nonce[24] || secretbox)>", the box being
-// crypto_secretbox_easy (XSalsa20-Poly1305) with a fresh random nonce per value. A blind
+// A sealed value is bytes (stored as a BLOB): "qz" 0x01 (format 1), one byte the length of the
+// key id, the key id, the nonce (24 bytes) and crypto_secretbox_easy (XSalsa20-Poly1305: MAC
+// and ciphertext), with a fresh random nonce per value: 44 bytes plus the id over the plain
+// text (binary, not base64, so rows stay small enough to live on their B-tree page). A blind
 // index is "bi1.<base64url(BLAKE2b-128 keyed with the index key)>": equal inputs give equal
 // indexes, so equality look-ups (same phone) still work; it changes only with the index key.
 //

@@ -276,7 +276,8 @@ TEST_F(Encryption, RotationRekeysEverythingSoTheOldKeyCanGo) {
   auto store = open(keys(index_ + key_b_, "keys-b"));
   ASSERT_TRUE(store.has_value()) << store.error().message;
   expect_everything(**store, id);
-  EXPECT_EQ(file_bytes(db_).find("qz1.k1."), std::string::npos);
+  EXPECT_EQ(file_bytes(db_).find(std::string("qz\x01\x02k1", 6)), std::string::npos);
+  EXPECT_NE(file_bytes(db_).find(std::string("qz\x01\x02k2", 6)), std::string::npos);
   EXPECT_EQ(leaked(db_), std::vector<std::string>{});
 }
 
@@ -349,12 +350,14 @@ TEST_F(Encryption, WrongMissingKeysAndTamperedValuesAreClearErrors) {
     sqlite3* raw = nullptr;
     ASSERT_EQ(sqlite3_open(db_.c_str(), &raw), SQLITE_OK);
     Db db(raw);
-    Stmt s(db.get(),
-           "UPDATE cases SET subject_name = substr(subject_name, 1, length(subject_name) - 2) || "
-           "CASE WHEN substr(subject_name, -2, 1) = 'A' THEN 'B' ELSE 'A' END || "
-           "substr(subject_name, -1) WHERE id = ?");
-    s.bind(1, id);
-    ASSERT_TRUE(s.run().has_value());
+    Stmt read(db.get(), "SELECT subject_name FROM cases WHERE id = ?");
+    read.bind(1, id);
+    ASSERT_EQ(read.step(), SQLITE_ROW);
+    std::string sealed = read.text(0);
+    sealed[sealed.size() - 2] ^= 0x01;
+    Stmt write(db.get(), "UPDATE cases SET subject_name = ? WHERE id = ?");
+    write.bind_blob(1, sealed).bind(2, id);
+    ASSERT_TRUE(write.run().has_value());
   }
   auto store = open(keys(index_ + key_a_));
   ASSERT_TRUE(store.has_value()) << store.error().message;

@@ -137,7 +137,13 @@ class Rekeyer {
           continue;
         }
         update.reset();
-        for (int v = 0; v < nv; ++v) update.bind_opt(v + 1, values[static_cast<size_t>(v)]);
+        for (int v = 0; v < nv; ++v) {
+          const auto& value = values[static_cast<size_t>(v)];
+          if (value)
+            update.bind_blob(v + 1, *value);
+          else
+            update.bind_null(v + 1);
+        }
         for (int k = 0; k < nk; ++k)
           sqlite3_bind_value(update.get(), nv + k + 1, last[static_cast<size_t>(k)]);
         if (auto r = update.run(); !r) {
@@ -237,9 +243,9 @@ class Rekeyer {
     ++count.rewritten;
     if (auto r = update.reset()
                      .bind(1, index)
-                     .bind(2, phone_sealed)
-                     .bind(3, *name)
-                     .bind(4, *handling)
+                     .bind_blob(2, phone_sealed)
+                     .bind_blob(3, *name)
+                     .bind_blob(4, *handling)
                      .bind(5, id)
                      .run();
         !r) {

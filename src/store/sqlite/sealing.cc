@@ -100,7 +100,7 @@ Result<bool> write_meta(const Db& db, const Meta& meta) {
   }
   if (auto r = db.exec("DELETE FROM store_meta WHERE name LIKE 'check:%'"); !r) return r;
   for (const auto& [id, check] : meta.checks) {
-    if (auto r = s.reset().bind(1, "check:" + id).bind(2, check).run(); !r) return r;
+    if (auto r = s.reset().bind(1, "check:" + id).bind_blob(2, check).run(); !r) return r;
   }
   return true;
 }

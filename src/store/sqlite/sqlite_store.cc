@@ -331,13 +331,13 @@ struct SqliteStore::Writer {
         .bind(3, e.at)
         .bind(4, e.kind)
         .bind(5, e.actor)
-        .bind(6, sealing->seal(e.data.empty() ? std::string_view("{}") : std::string_view(e.data)))
+        .bind_as(6, sealing->seal(e.data.empty() ? std::string_view("{}") : std::string_view(e.data)), sealing->on())
         .run();
   }
 
   Result<bool> add_outbound(const Case& c, Millis at) {
     for (const auto& m : c.outbound) {
-      auto r = insert_outbox.reset().bind(1, c.id).bind(2, m.channel).bind(3, sealing->seal(m.payload)).bind(4, at).bind(5, at).run();
+      auto r = insert_outbox.reset().bind(1, c.id).bind(2, m.channel).bind_as(3, sealing->seal(m.payload), sealing->on()).bind(4, at).bind(5, at).run();
       if (!r) return r;
     }
     return true;
@@ -402,7 +402,7 @@ struct SqliteStore::Writer {
     Responder r = std::move(*next);
     r.id = id;
     auto bind_common = [&](Stmt& st, int first) -> Stmt& {
-      st.bind(first, r.name).bind(first + 1, sealing->seal(r.phone)).bind(first + 2, r.station_code)
+      st.bind(first, r.name).bind_as(first + 1, sealing->seal(r.phone), sealing->on()).bind(first + 2, r.station_code)
           .bind(first + 3, static_cast<std::int64_t>(r.on_duty ? 1 : 0));
       if (r.position) st.bind_real(first + 4, r.position->lat).bind_real(first + 5, r.position->lon);
       else st.bind_null(first + 4).bind_null(first + 5);
@@ -443,7 +443,7 @@ struct SqliteStore::Writer {
                     .bind(1, c.instruction_id)
                     .bind(2, c.id)
                     .bind(3, c.created_at)
-                    .bind(4, sealing->seal(item.instruction_raw))
+                    .bind_as(4, sealing->seal(item.instruction_raw), sealing->on())
                     .run();
       if (!ok) return tl::unexpected(ok.error());
       if (sqlite3_changes(db.get()) == 0) {
@@ -472,11 +472,11 @@ struct SqliteStore::Writer {
           .bind(17, instruction::name(c.trigger))
           .bind(18, instruction::name(c.scam_type))
           .bind(19, sealing->index(c.phone))
-          .bind(20, sealing->seal(c.subject_name));
+          .bind_as(20, sealing->seal(c.subject_name), sealing->on());
       if (c.age) insert_case.bind(21, static_cast<std::int64_t>(*c.age));
-      insert_case.bind(22, c.at_risk).bind(23, sealing->seal(cases::to_json(c.handling)));
+      insert_case.bind(22, c.at_risk).bind_as(23, sealing->seal(cases::to_json(c.handling)), sealing->on());
       insert_case.bind_opt(24, cases::next_due(c.handling)).bind_opt(25, task_due(c));
-      if (sealing->on()) insert_case.bind(26, sealing->seal(c.phone));
+      if (sealing->on()) insert_case.bind_blob(26, sealing->seal(c.phone));
       if (auto r = insert_case.run(); !r) return tl::unexpected(r.error());
       if (auto r = index_stop_payments(c, false); !r) return tl::unexpected(r.error());
       std::int64_t seq = 0;
@@ -528,7 +528,7 @@ struct SqliteStore::Writer {
     update_case.bind(10, c.amount_protected)
         .bind(11, c.updated_at)
         .bind(12, c.version)
-        .bind(13, sealing->seal(cases::to_json(c.handling)))
+        .bind_as(13, sealing->seal(cases::to_json(c.handling)), sealing->on())
         .bind_opt(14, cases::next_due(c.handling))
         .bind_opt(15, task_due(c))
         .bind(16, c.id);
@@ -762,7 +762,7 @@ void SqliteStore::write_loop() {
         } else if (job.is_outbox()) {
           booked[i] = job.outbox_error.empty()
                           ? w.outbox_ok.reset().bind(1, job.outbox_at).bind(2, job.outbox_id).run()
-                          : w.outbox_retry.reset().bind(1, job.outbox_at).bind(2, sealing_.seal(job.outbox_error)).bind(3, job.outbox_id).run();
+                          : w.outbox_retry.reset().bind(1, job.outbox_at).bind_as(2, sealing_.seal(job.outbox_error), sealing_.on()).bind(3, job.outbox_id).run();
           ok = booked[i].has_value();
         } else {
           updated[i] = w.update(job.case_id, job.mutate, changes);
