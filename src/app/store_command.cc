@@ -54,10 +54,11 @@ struct Parsed {
   }
 };
 
+// Options that take a value, and flags.
+const std::vector<std::string> kWithValue{"--config", "--data", "--key-file", "--batch", "--id"};
+const std::vector<std::string> kFlags{"--index", "--help"};
+
 Parsed parse(const std::vector<std::string>& args) {
-  static const std::vector<std::string> kWithValue{"--config", "--data", "--key-file", "--batch",
-                                                   "--id"};
-  static const std::vector<std::string> kFlags{"--index", "--help"};
   Parsed p;
   for (size_t i = 0; i < args.size(); ++i) {
     std::string a = args[i] == "-h" ? "--help" : args[i];
