@@ -54,7 +54,7 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
       {"server", {"listen", "threads", "body_limit_bytes", "max_batch_items", "tls_cert", "tls_key",
                   "tls_min_version", "rate_limit_per_second", "rate_limit_burst",
                   "max_connections_per_address"}},
-      {"store", {"data_dir"}},
+      {"store", {"data_dir", "key_file"}},
       {"jurisdictions", {"districts", "stations", "cells", "stations_per_district", "synthetic_stations"}},
       {"handoff", {"webhook_url", "secret_file"}},
       {"bank", {"webhook_url", "secret_file"}},
@@ -140,6 +140,7 @@ Result<bool> load_config_file(const std::string& path, Config& into) {
   integer("server", "max_connections_per_address", into.max_connections_per_address, 1, 4096);
   string("store", "data_dir", into.data_dir);
   string("console", "dir", into.console_dir);
+  string("store", "key_file", into.store_key_file);
   string("jurisdictions", "districts", into.districts_file);
   string("grading", "rules", into.rules_file);
   string("jurisdictions", "stations", into.stations_file);

@@ -27,6 +27,9 @@ struct Config {
   // The web console: a folder with app/ and node_modules/ (npm ci); empty: the web/ folder
   // shipped with quanzu. Served when it exists.
   std::string console_dir;
+  // Encryption at rest of personal data in the store: the key file (store/crypt/cipher.h);
+  // empty: none.
+  std::string store_key_file;
   std::string districts_file;                       // empty: the copy shipped with quanzu
   std::string rules_file;  // empty: DATA_DIR/rules.toml, made from the shipped defaults
   int stations_per_district = 3;                   // only without a station areas file

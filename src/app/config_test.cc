@@ -30,6 +30,7 @@ TEST(Config, FileOverridesDefaults) {
   Config c;
   auto r = load_config_file(write_temp("[server]\nlisten = \"0.0.0.0:9090\"\nthreads = 4\n"
                                        "[store]\ndata_dir = \"/var/lib/quanzu\"\n"
+                                       "key_file = \"/etc/quanzu/store.keys\"\n"
                                        "[demo]\nrate_per_minute = 120.5\nmalformed = false\n"),
                             c);
   ASSERT_TRUE(r.has_value()) << r.error().message;
@@ -37,6 +38,7 @@ TEST(Config, FileOverridesDefaults) {
   EXPECT_EQ(c.listen_port, 9090);
   EXPECT_EQ(c.threads, 4);
   EXPECT_EQ(c.data_dir, "/var/lib/quanzu");
+  EXPECT_EQ(c.store_key_file, "/etc/quanzu/store.keys");
   EXPECT_DOUBLE_EQ(c.demo_rate_per_minute, 120.5);
   EXPECT_FALSE(c.demo_malformed);
 }

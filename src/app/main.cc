@@ -13,6 +13,7 @@
 #include "app/ingest_command.h"
 #include "app/platform.h"
 #include "app/rules_command.h"
+#include "app/store_command.h"
 #include "app/user_command.h"
 #include "base/clock.h"
 
@@ -35,6 +36,8 @@ constexpr const char* kUsage =
     "                 people's logins (passwords read from standard input)\n"
     "  token create|revoke|list\n"
     "                 API tokens for machine clients (scopes ingest, read, bank_callback)\n"
+    "  store keygen FILE | store rekey\n"
+    "                 keys of encryption at rest; re-encrypt the store with the current key\n"
     "  audit verify FILE | audit export FILE\n"
     "                 check the audit log's hash chain; export its entries for auditors\n"
     "  version        print the version\n"
@@ -214,6 +217,9 @@ int main(int argc, char** argv) {
   if (command == "version" || command == "--version") {
     std::cout << "quanzu " << QUANZU_VERSION << "\n";
     return 0;
+  }
+  if (command == "store") {
+    return quanzu::app::run_store_command({argv + 2, argv + argc}, std::cout, std::cerr);
   }
   if (command == "user" || command == "token") {
     quanzu::SystemClock clock;

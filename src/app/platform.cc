@@ -182,6 +182,11 @@ Result<std::unique_ptr<store::sqlite::SqliteStore>> open_store(const Config& con
   if (ec) return fail(Code::kUnavailable, "cannot create data directory " + config.data_dir + ": " + ec.message());
   store::sqlite::Options options;
   options.path = (std::filesystem::path(config.data_dir) / "quanzu.sqlite").string();
+  if (!config.store_key_file.empty()) {
+    auto cipher = store::crypt::Cipher::load(config.store_key_file);
+    if (!cipher) return fail(Code::kInvalid, "store.key_file: " + cipher.error().message);
+    options.cipher = std::move(*cipher);
+  }
   return store::sqlite::SqliteStore::open(options);
 }
 

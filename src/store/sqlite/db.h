@@ -67,6 +67,7 @@ class Stmt {
 
   bool ok() const { return stmt_ != nullptr; }
   const std::string& prepare_error() const { return error_; }
+  sqlite3_stmt* get() const { return stmt_; }
 
   Stmt& reset() {
     sqlite3_reset(stmt_);
@@ -79,6 +80,12 @@ class Stmt {
                       SQLITE_TRANSIENT);
     return *this;
   }
+  Stmt& bind_blob(int i, std::string_view v) {
+    sqlite3_bind_blob(stmt_, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  // A BLOB when `blob`, else text.
+  Stmt& bind_as(int i, std::string_view v, bool blob) { return blob ? bind_blob(i, v) : bind(i, v); }
   Stmt& bind(int i, std::int64_t v) {
     sqlite3_bind_int64(stmt_, i, v);
     return *this;

@@ -160,6 +160,17 @@ CREATE TABLE sessions (
 ) WITHOUT ROWID;
 CREATE INDEX sessions_by_last_seen ON sessions(last_seen_at);
 )sql",
+      // 7: encryption at rest ([store] key_file; sealing.h): how the file is encrypted, and
+      // the sealed phone of each case, whose `phone` then holds the phone's blind index.
+      // Every file written before this was written without encryption.
+      R"sql(
+CREATE TABLE store_meta (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO store_meta(name, value) VALUES ('encryption', 'none');
+ALTER TABLE cases ADD COLUMN phone_sealed TEXT;
+)sql",
   };
   return kMigrations;
 }

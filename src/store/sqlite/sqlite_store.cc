@@ -18,8 +18,8 @@ constexpr const char* kCaseColumns =
     "c.id, c.instruction_id, c.level, c.reasons, c.rules_version, c.station_code, "
     "c.station_name, c.district_adcode, c.routing_method, c.status, c.outcome, "
     "c.amount_protected, c.created_at, c.updated_at, c.version, c.issued_at, c.trigger, "
-    "c.scam_type, c.phone, c.subject_name, c.age, c.at_risk, c.handling";
-constexpr int kCaseColumnCount = 23;
+    "c.scam_type, c.phone, c.subject_name, c.age, c.at_risk, c.handling, c.phone_sealed";
+constexpr int kCaseColumnCount = 24;
 
 const std::vector<std::int64_t> kCommitSizeBounds{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
 
@@ -44,8 +44,8 @@ std::vector<std::string> split_reasons(const std::string& text) {
   return out;
 }
 
-// Reads the kCaseColumns starting at column `col`.
-Case read_case(const Stmt& s, int col) {
+// Reads the kCaseColumns starting at column `col`, opening the sealed ones.
+Result<Case> read_case(const Stmt& s, int col, const Sealing& sealing) {
   Case c;
   c.id = s.text(col + 0);
   c.instruction_id = s.text(col + 1);
@@ -67,11 +67,21 @@ Case read_case(const Stmt& s, int col) {
   c.trigger = instruction::parse_trigger(s.text(col + 16)).value_or(instruction::Trigger::kOther);
   c.scam_type =
       instruction::parse_scam_type(s.text(col + 17)).value_or(instruction::ScamType::kUnknown);
-  c.phone = s.text(col + 18);
-  c.subject_name = s.text(col + 19);
+  if (sealing.on()) {
+    auto phone = sealing.open(s.text(col + 23), "the phone of case " + c.id);
+    if (!phone) return tl::unexpected(phone.error());
+    c.phone = std::move(*phone);
+  } else {
+    c.phone = s.text(col + 18);
+  }
+  auto name = sealing.open(s.text(col + 19), "the name of case " + c.id);
+  if (!name) return tl::unexpected(name.error());
+  c.subject_name = std::move(*name);
   if (!s.is_null(col + 20)) c.age = static_cast<int>(s.int64(col + 20));
   c.at_risk = s.int64(col + 21);
-  c.handling = cases::handling_from_json(s.text(col + 22));
+  auto handling = sealing.open(s.text(col + 22), "the handling state of case " + c.id);
+  if (!handling) return tl::unexpected(handling.error());
+  c.handling = cases::handling_from_json(*handling);
   return c;
 }
 
@@ -82,11 +92,13 @@ std::optional<std::int64_t> task_due(const Case& c) {
   return task->due_at;
 }
 
-Responder read_responder(const Stmt& s) {
+Result<Responder> read_responder(const Stmt& s, const Sealing& sealing) {
   Responder r;
   r.id = s.text(0);
   r.name = s.text(1);
-  r.phone = s.text(2);
+  auto phone = sealing.open(s.text(2), "the phone of responder " + r.id);
+  if (!phone) return tl::unexpected(phone.error());
+  r.phone = std::move(*phone);
   r.station_code = s.text(3);
   r.on_duty = s.int64(4) != 0;
   if (!s.is_null(5) && !s.is_null(6)) r.position = cases::GeoPoint{s.real(5), s.real(6)};
@@ -215,6 +227,7 @@ constexpr int kWriterCheckpointPages = 20000;
 // The writing connection and its statements; touched only by the writer thread.
 struct SqliteStore::Writer {
   Db db;
+  const Sealing* sealing = nullptr;
   Stmt insert_instruction, find_instruction, insert_case, insert_event, insert_change,
       select_case, update_case, max_event_seq, insert_link, insert_outbox, outbox_ok, outbox_retry,
       delete_stop_payments, insert_stop_payment, claim_responder, release_responder,
@@ -268,8 +281,8 @@ struct SqliteStore::Writer {
              "INSERT INTO cases(id, instruction_id, level, reasons, rules_version, station_code, "
              "station_name, district_adcode, routing_method, status, outcome, amount_protected, "
              "created_at, updated_at, version, issued_at, trigger, scam_type, phone, "
-             "subject_name, age, at_risk, handling, next_due_at, task_due_at) "
-             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)") &&
+             "subject_name, age, at_risk, handling, next_due_at, task_due_at, phone_sealed) "
+             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)") &&
         prep(insert_event,
              "INSERT INTO timeline(case_id, seq, at, kind, actor, data) VALUES (?,?,?,?,?,?)") &&
         prep(insert_change, "INSERT INTO changes(case_id, kind, at) VALUES (?,?,?)") &&
@@ -318,13 +331,13 @@ struct SqliteStore::Writer {
         .bind(3, e.at)
         .bind(4, e.kind)
         .bind(5, e.actor)
-        .bind(6, e.data.empty() ? std::string_view("{}") : std::string_view(e.data))
+        .bind_as(6, sealing->seal(e.data.empty() ? std::string_view("{}") : std::string_view(e.data)), sealing->on())
         .run();
   }
 
   Result<bool> add_outbound(const Case& c, Millis at) {
     for (const auto& m : c.outbound) {
-      auto r = insert_outbox.reset().bind(1, c.id).bind(2, m.channel).bind(3, m.payload).bind(4, at).bind(5, at).run();
+      auto r = insert_outbox.reset().bind(1, c.id).bind(2, m.channel).bind_as(3, sealing->seal(m.payload), sealing->on()).bind(4, at).bind(5, at).run();
       if (!r) return r;
     }
     return true;
@@ -376,15 +389,20 @@ struct SqliteStore::Writer {
     select_responder.reset().bind(1, id);
     int rc = select_responder.step();
     std::optional<Responder> current;
-    if (rc == SQLITE_ROW) current = read_responder(select_responder);
-    else if (rc != SQLITE_DONE) return sql_error(db, "read responder");
+    if (rc == SQLITE_ROW) {
+      auto read = read_responder(select_responder, *sealing);
+      if (!read) return tl::unexpected(read.error());
+      current = std::move(*read);
+    } else if (rc != SQLITE_DONE) {
+      return sql_error(db, "read responder");
+    }
     select_responder.reset();
     auto next = mutate(current);
     if (!next) return next;
     Responder r = std::move(*next);
     r.id = id;
     auto bind_common = [&](Stmt& st, int first) -> Stmt& {
-      st.bind(first, r.name).bind(first + 1, r.phone).bind(first + 2, r.station_code)
+      st.bind(first, r.name).bind_as(first + 1, sealing->seal(r.phone), sealing->on()).bind(first + 2, r.station_code)
           .bind(first + 3, static_cast<std::int64_t>(r.on_duty ? 1 : 0));
       if (r.position) st.bind_real(first + 4, r.position->lat).bind_real(first + 5, r.position->lon);
       else st.bind_null(first + 4).bind_null(first + 5);
@@ -425,7 +443,7 @@ struct SqliteStore::Writer {
                     .bind(1, c.instruction_id)
                     .bind(2, c.id)
                     .bind(3, c.created_at)
-                    .bind(4, item.instruction_raw)
+                    .bind_as(4, sealing->seal(item.instruction_raw), sealing->on())
                     .run();
       if (!ok) return tl::unexpected(ok.error());
       if (sqlite3_changes(db.get()) == 0) {
@@ -453,19 +471,21 @@ struct SqliteStore::Writer {
           .bind(16, c.issued_at)
           .bind(17, instruction::name(c.trigger))
           .bind(18, instruction::name(c.scam_type))
-          .bind(19, c.phone)
-          .bind(20, c.subject_name);
+          .bind(19, sealing->index(c.phone))
+          .bind_as(20, sealing->seal(c.subject_name), sealing->on());
       if (c.age) insert_case.bind(21, static_cast<std::int64_t>(*c.age));
-      insert_case.bind(22, c.at_risk).bind(23, cases::to_json(c.handling));
+      insert_case.bind(22, c.at_risk).bind_as(23, sealing->seal(cases::to_json(c.handling)), sealing->on());
       insert_case.bind_opt(24, cases::next_due(c.handling)).bind_opt(25, task_due(c));
+      if (sealing->on()) insert_case.bind_blob(26, sealing->seal(c.phone));
       if (auto r = insert_case.run(); !r) return tl::unexpected(r.error());
       if (auto r = index_stop_payments(c, false); !r) return tl::unexpected(r.error());
       std::int64_t seq = 0;
       for (const auto& e : c.timeline) {
         if (auto r = add_event(c.id, e, ++seq); !r) return tl::unexpected(r.error());
       }
+      const std::string phone_index = item.link_keys.empty() ? std::string() : sealing->index(c.phone);
       for (const auto& key : item.link_keys) {
-        auto r = insert_link.reset().bind(1, key).bind(2, c.id).bind(3, c.phone).bind(4, c.issued_at).run();
+        auto r = insert_link.reset().bind(1, key).bind(2, c.id).bind(3, phone_index).bind(4, c.issued_at).run();
         if (!r) return tl::unexpected(r.error());
       }
       if (auto r = add_outbound(c, c.created_at); !r) return tl::unexpected(r.error());
@@ -487,8 +507,10 @@ struct SqliteStore::Writer {
     int rc = select_case.step();
     if (rc == SQLITE_DONE) return fail(Code::kNotFound, "no case " + case_id);
     if (rc != SQLITE_ROW) return sql_error(db, "read case");
-    const Case current = read_case(select_case, 0);
+    auto read = read_case(select_case, 0, *sealing);
     select_case.reset();
+    if (!read) return tl::unexpected(read.error());
+    const Case current = std::move(*read);
     auto next = mutate(current);
     if (!next) return next;
     const Case& c = *next;
@@ -506,7 +528,7 @@ struct SqliteStore::Writer {
     update_case.bind(10, c.amount_protected)
         .bind(11, c.updated_at)
         .bind(12, c.version)
-        .bind(13, cases::to_json(c.handling))
+        .bind_as(13, sealing->seal(cases::to_json(c.handling)), sealing->on())
         .bind_opt(14, cases::next_due(c.handling))
         .bind_opt(15, task_due(c))
         .bind(16, c.id);
@@ -593,13 +615,17 @@ class SqliteStore::ReadLease {
   Error error_;
 };
 
-SqliteStore::SqliteStore(Options options) : options_(std::move(options)) {
+SqliteStore::SqliteStore(Options options)
+    : options_(std::move(options)), sealing_(options_.cipher) {
   metrics_.commit_size_bounds = kCommitSizeBounds;
   metrics_.commit_size_counts.assign(kCommitSizeBounds.size() + 1, 0);
 }
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const Options& options) {
   std::unique_ptr<SqliteStore> store(new SqliteStore(options));
+  auto lock = StoreLock::acquire(options.path, false);
+  if (!lock) return tl::unexpected(lock.error());
+  store->lock_ = std::move(*lock);
   auto db = open_connection(options.path, false);
   if (!db) return tl::unexpected(db.error());
   if (auto r = db->exec("PRAGMA journal_mode=WAL"); !r) return tl::unexpected(r.error());
@@ -615,8 +641,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const Options& options) {
   // cache spills dirty pages to the WAL before the commit, which then writes many again.
   (void)db->exec("PRAGMA cache_size=-65536");
   if (auto r = migrate(*db); !r) return tl::unexpected(r.error());
+  if (auto r = check_encryption(*db, options.path, options.cipher.get()); !r) {
+    return tl::unexpected(r.error());
+  }
   store->writer_ = std::make_unique<Writer>();
   store->writer_->db = std::move(*db);
+  store->writer_->sealing = &store->sealing_;
   if (auto r = store->writer_->prepare(); !r) return tl::unexpected(r.error());
   if (auto checkpointing = open_connection(options.path, false)) {
     (void)checkpointing->exec(options.durable ? "PRAGMA synchronous=FULL"
@@ -732,7 +762,7 @@ void SqliteStore::write_loop() {
         } else if (job.is_outbox()) {
           booked[i] = job.outbox_error.empty()
                           ? w.outbox_ok.reset().bind(1, job.outbox_at).bind(2, job.outbox_id).run()
-                          : w.outbox_retry.reset().bind(1, job.outbox_at).bind(2, job.outbox_error).bind(3, job.outbox_id).run();
+                          : w.outbox_retry.reset().bind(1, job.outbox_at).bind_as(2, sealing_.seal(job.outbox_error), sealing_.on()).bind(3, job.outbox_id).run();
           ok = booked[i].has_value();
         } else {
           updated[i] = w.update(job.case_id, job.mutate, changes);
@@ -810,13 +840,19 @@ Result<std::optional<Case>> SqliteStore::get(std::string_view case_id) {
   int rc = s.step();
   if (rc == SQLITE_DONE) return std::optional<Case>();
   if (rc != SQLITE_ROW) return sql_error(db, "read case");
-  Case c = read_case(s, 0);
-  c.instruction_raw = s.text(kCaseColumnCount);
+  auto read = read_case(s, 0, sealing_);
+  if (!read) return tl::unexpected(read.error());
+  Case c = std::move(*read);
+  auto raw = sealing_.open(s.text(kCaseColumnCount), "the instruction of case " + c.id);
+  if (!raw) return tl::unexpected(raw.error());
+  c.instruction_raw = std::move(*raw);
   Stmt& t = lease.stmt(kTimelineSql);
   if (!t.ok()) return sql_error(db, "prepare");
   t.bind(1, case_id);
   while ((rc = t.step()) == SQLITE_ROW) {
-    c.timeline.push_back({t.int64(0), t.int64(1), t.text(2), t.text(3), t.text(4)});
+    auto data = sealing_.open(t.text(4), "timeline event " + std::to_string(t.int64(0)) + " of case " + c.id);
+    if (!data) return tl::unexpected(data.error());
+    c.timeline.push_back({t.int64(0), t.int64(1), t.text(2), t.text(3), std::move(*data)});
   }
   if (rc != SQLITE_DONE) return sql_error(db, "read timeline");
   return std::optional<Case>(std::move(c));
@@ -834,9 +870,9 @@ Result<Page> SqliteStore::list(const Filter& filter, const std::optional<Cursor>
   if (filter.outcome) sql += " AND c.outcome = :outcome";
   if (filter.since) sql += " AND c.created_at >= :since";
   if (filter.until) sql += " AND c.created_at < :until";
-  if (filter.overdue_only) {
-    sql += " AND c.status != 'closed' AND json_extract(c.handling, '$.sla.overdue') IS NOT NULL";
-  }
+  // Whether an SLA target was missed is inside the (possibly sealed) handling state, so
+  // that filter runs here, on the opened cases, reading on until the page is full.
+  if (filter.overdue_only) sql += " AND c.status != 'closed'";
   if (after) sql += " AND (c.created_at < :acreated OR (c.created_at = :acreated AND c.id < :aid))";
   sql += " ORDER BY c.created_at DESC, c.id DESC LIMIT :limit";
   Stmt& s = lease.stmt(sql);  // one per combination of filters, kept with the connection
@@ -852,11 +888,16 @@ Result<Page> SqliteStore::list(const Filter& filter, const std::optional<Cursor>
     bind(":acreated", after->created_at);
     bind(":aid", std::string_view(after->id));
   }
-  bind(":limit", static_cast<std::int64_t>(limit) + 1);
+  bind(":limit", filter.overdue_only ? std::int64_t{-1} : static_cast<std::int64_t>(limit) + 1);
   Page page;
-  int rc;
-  while ((rc = s.step()) == SQLITE_ROW) page.cases.push_back(read_case(s, 0));
-  if (rc != SQLITE_DONE) return sql_error(db, "list cases");
+  int rc = SQLITE_DONE;
+  while (page.cases.size() <= limit && (rc = s.step()) == SQLITE_ROW) {
+    auto c = read_case(s, 0, sealing_);
+    if (!c) return tl::unexpected(c.error());
+    if (filter.overdue_only && c->handling.sla.overdue.empty()) continue;
+    page.cases.push_back(std::move(*c));
+  }
+  if (page.cases.size() <= limit && rc != SQLITE_DONE) return sql_error(db, "list cases");
   if (page.cases.size() > limit) {
     page.cases.pop_back();
     page.next = Cursor{page.cases.back().created_at, page.cases.back().id};
@@ -942,7 +983,9 @@ Result<std::vector<Change>> SqliteStore::changes_since(std::int64_t after, size_
   std::vector<Change> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
-    out.push_back({s.int64(0), s.int64(1), s.text(2), read_case(s, 3)});
+    auto c = read_case(s, 3, sealing_);
+    if (!c) return tl::unexpected(c.error());
+    out.push_back({s.int64(0), s.int64(1), s.text(2), std::move(*c)});
   }
   if (rc != SQLITE_DONE) return sql_error(db, "read changes");
   return out;
@@ -964,7 +1007,7 @@ Result<std::optional<Millis>> SqliteStore::last_warning_for_phone(std::string_vi
       "SELECT MAX(issued_at) FROM cases WHERE phone = ? AND created_at < ?";
   Stmt& s = lease.stmt(kSql);
   if (!s.ok()) return sql_error(lease.db(), "prepare");
-  s.bind(1, phone).bind(2, before.value_or(INT64_MAX));
+  s.bind(1, sealing_.index(phone)).bind(2, before.value_or(INT64_MAX));
   if (s.step() != SQLITE_ROW) return sql_error(lease.db(), "last warning");
   if (s.is_null(0)) return std::optional<Millis>();
   return std::optional<Millis>(s.int64(0));
@@ -975,16 +1018,23 @@ Result<std::vector<Link>> SqliteStore::links(const std::vector<std::string>& key
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
   const Db& db = lease.db();
+  // links.phone may be a blind index: the phone itself comes from the case.
   static const std::string kSql =
-      "SELECT key, case_id, phone, at FROM links WHERE key = ? AND at >= ? "
-      "ORDER BY at DESC LIMIT ?";
+      "SELECT l.key, l.case_id, l.phone, l.at, c.phone_sealed FROM links l "
+      "LEFT JOIN cases c ON c.id = l.case_id WHERE l.key = ? AND l.at >= ? "
+      "ORDER BY l.at DESC LIMIT ?";
   Stmt& s = lease.stmt(kSql);
   if (!s.ok()) return sql_error(db, "prepare");
   std::vector<Link> out;
   for (const auto& key : keys) {
     s.reset().bind(1, key).bind(2, since).bind(3, static_cast<std::int64_t>(limit));
     int rc;
-    while ((rc = s.step()) == SQLITE_ROW) out.push_back({s.text(0), s.text(1), s.text(2), s.int64(3)});
+    while ((rc = s.step()) == SQLITE_ROW) {
+      std::string case_id = s.text(1);
+      auto phone = sealing_.open(s.text(sealing_.on() ? 4 : 2), "the phone of case " + case_id);
+      if (!phone) return tl::unexpected(phone.error());
+      out.push_back({s.text(0), std::move(case_id), std::move(*phone), s.int64(3)});
+    }
     if (rc != SQLITE_DONE) return sql_error(db, "read links");
   }
   std::sort(out.begin(), out.end(), [](const Link& a, const Link& b) { return a.at > b.at; });
@@ -996,14 +1046,26 @@ Result<std::vector<std::string>> SqliteStore::phones_for_key(std::string_view ke
                                                             size_t limit) {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
-  static const std::string kSql =
+  static const std::string kPlainSql =
       "SELECT DISTINCT phone FROM links WHERE key = ? AND at >= ? LIMIT ?";
-  Stmt& s = lease.stmt(kSql);
+  // Distinct blind indexes, each with one sealed copy of its phone to open.
+  static const std::string kSealedSql =
+      "SELECT MIN(c.phone_sealed), MIN(c.id) FROM links l JOIN cases c ON c.id = l.case_id "
+      "WHERE l.key = ? AND l.at >= ? GROUP BY l.phone LIMIT ?";
+  Stmt& s = lease.stmt(sealing_.on() ? kSealedSql : kPlainSql);
   if (!s.ok()) return sql_error(lease.db(), "prepare");
   s.bind(1, key).bind(2, since).bind(3, static_cast<std::int64_t>(limit));
   std::vector<std::string> out;
   int rc;
-  while ((rc = s.step()) == SQLITE_ROW) out.push_back(s.text(0));
+  while ((rc = s.step()) == SQLITE_ROW) {
+    if (!sealing_.on()) {
+      out.push_back(s.text(0));
+      continue;
+    }
+    auto phone = sealing_.open(s.text(0), "the phone of case " + s.text(1));
+    if (!phone) return tl::unexpected(phone.error());
+    out.push_back(std::move(*phone));
+  }
   if (rc != SQLITE_DONE) return sql_error(lease.db(), "read links");
   return out;
 }
@@ -1062,8 +1124,12 @@ Result<std::vector<Case>> SqliteStore::cases_with_instructions(Millis since, Mil
   std::vector<Case> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
-    out.push_back(read_case(s, 0));
-    out.back().instruction_raw = s.text(kCaseColumnCount);
+    auto c = read_case(s, 0, sealing_);
+    if (!c) return tl::unexpected(c.error());
+    auto raw = sealing_.open(s.text(kCaseColumnCount), "the instruction of case " + c->id);
+    if (!raw) return tl::unexpected(raw.error());
+    c->instruction_raw = std::move(*raw);
+    out.push_back(std::move(*c));
   }
   if (rc != SQLITE_DONE) return sql_error(db, "read cases");
   return out;
@@ -1081,7 +1147,9 @@ Result<std::vector<OutboxEntry>> SqliteStore::due_outbox(Millis now, size_t limi
   std::vector<OutboxEntry> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
-    out.push_back({s.int64(0), s.text(1), s.text(2), s.text(3), s.int64(4), s.int64(5)});
+    auto payload = sealing_.open(s.text(3), "outbox message " + std::to_string(s.int64(0)) + " of case " + s.text(1));
+    if (!payload) return tl::unexpected(payload.error());
+    out.push_back({s.int64(0), s.text(1), s.text(2), std::move(*payload), s.int64(4), s.int64(5)});
   }
   if (rc != SQLITE_DONE) return sql_error(lease.db(), "read outbox");
   return out;
@@ -1121,12 +1189,8 @@ StoreMetrics SqliteStore::metrics() {
 Result<std::vector<cases::SlaRow>> SqliteStore::sla_rows(const StatsFilter& filter) {
   ReadLease lease(*this);
   if (!lease.ok()) return tl::unexpected(lease.error());
-  std::string sql =
-      "SELECT level, station_code, status, created_at, "
-      "json_extract(handling, '$.sla.first_attempt_at'), json_extract(handling, '$.sla.first_contact_at'), "
-      "json_extract(handling, '$.sla.visit_requested_at'), json_extract(handling, '$.sla.door_arrival_at'), "
-      "json_extract(handling, '$.sla.first_attempt_due'), json_extract(handling, '$.sla.door_due'), "
-      "json_extract(handling, '$.sla.overdue') IS NOT NULL FROM cases WHERE 1=1";
+  // The figures are read from the handling state here, not by SQL: it may be sealed.
+  std::string sql = "SELECT level, station_code, status, created_at, handling, id FROM cases WHERE 1=1";
   if (filter.station) sql += " AND station_code = ?1";
   if (filter.since) sql += " AND created_at >= ?2";
   if (filter.until) sql += " AND created_at < ?3";
@@ -1135,25 +1199,24 @@ Result<std::vector<cases::SlaRow>> SqliteStore::sla_rows(const StatsFilter& filt
   if (filter.station) s.bind(1, std::string_view(*filter.station));
   if (filter.since) s.bind(2, *filter.since);
   if (filter.until) s.bind(3, *filter.until);
-  auto opt = [&](int col) -> std::optional<Millis> {
-    if (s.is_null(col)) return std::nullopt;
-    return s.int64(col);
-  };
   std::vector<cases::SlaRow> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
+    auto handling = sealing_.open(s.text(4), "the handling state of case " + s.text(5));
+    if (!handling) return tl::unexpected(handling.error());
+    const cases::Sla sla = cases::handling_from_json(*handling).sla;
     cases::SlaRow r;
     r.level = s.text(0);
     r.station = s.text(1);
     r.closed = s.text(2) == "closed";
     r.created_at = s.int64(3);
-    r.first_attempt_at = opt(4);
-    r.first_contact_at = opt(5);
-    r.visit_requested_at = opt(6);
-    r.door_arrival_at = opt(7);
-    r.first_attempt_due = opt(8).value_or(0);
-    r.door_due = opt(9).value_or(0);
-    r.overdue = s.int64(10) != 0;
+    r.first_attempt_at = sla.first_attempt_at;
+    r.first_contact_at = sla.first_contact_at;
+    r.visit_requested_at = sla.visit_requested_at;
+    r.door_arrival_at = sla.door_arrival_at;
+    r.first_attempt_due = sla.first_attempt_due;
+    r.door_due = sla.door_due;
+    r.overdue = !sla.overdue.empty();
     out.push_back(std::move(r));
   }
   if (rc != SQLITE_DONE) return sql_error(lease.db(), "sla");
@@ -1191,7 +1254,11 @@ Result<std::vector<Case>> SqliteStore::open_tasks(const std::optional<std::strin
   s.bind(i, static_cast<std::int64_t>(limit));
   std::vector<Case> out;
   int rc;
-  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_case(s, 0));
+  while ((rc = s.step()) == SQLITE_ROW) {
+    auto c = read_case(s, 0, sealing_);
+    if (!c) return tl::unexpected(c.error());
+    out.push_back(std::move(*c));
+  }
   if (rc != SQLITE_DONE) return sql_error(lease.db(), "open tasks");
   return out;
 }
@@ -1213,7 +1280,11 @@ Result<std::vector<Case>> SqliteStore::stop_payment_cases(const std::optional<st
   s.bind(i, static_cast<std::int64_t>(limit));
   std::vector<Case> out;
   int rc;
-  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_case(s, 0));
+  while ((rc = s.step()) == SQLITE_ROW) {
+    auto c = read_case(s, 0, sealing_);
+    if (!c) return tl::unexpected(c.error());
+    out.push_back(std::move(*c));
+  }
   if (rc != SQLITE_DONE) return sql_error(lease.db(), "stop-payments");
   return out;
 }
@@ -1235,7 +1306,9 @@ Result<std::optional<Responder>> SqliteStore::responder(std::string_view id) {
   int rc = s.step();
   if (rc == SQLITE_DONE) return std::optional<Responder>();
   if (rc != SQLITE_ROW) return sql_error(lease.db(), "read responder");
-  return std::optional<Responder>(read_responder(s));
+  auto r = read_responder(s, sealing_);
+  if (!r) return tl::unexpected(r.error());
+  return std::optional<Responder>(std::move(*r));
 }
 
 Result<std::vector<Responder>> SqliteStore::responders(const ResponderFilter& filter) {
@@ -1255,7 +1328,11 @@ Result<std::vector<Responder>> SqliteStore::responders(const ResponderFilter& fi
   for (size_t i = 0; i < filter.stations.size(); ++i) s.bind(static_cast<int>(i + 1), filter.stations[i]);
   std::vector<Responder> out;
   int rc;
-  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_responder(s));
+  while ((rc = s.step()) == SQLITE_ROW) {
+    auto r = read_responder(s, sealing_);
+    if (!r) return tl::unexpected(r.error());
+    out.push_back(std::move(*r));
+  }
   if (rc != SQLITE_DONE) return sql_error(lease.db(), "responders");
   return out;
 }

@@ -6,6 +6,9 @@
 // per write) and commits with synchronous=FULL: one fsync for the whole group. Only then do
 // the writes' callbacks run. A checkpointer thread copies the WAL back into the database.
 // Reads use a small pool of read-only connections and never wait for the writer.
+// With a key file, personal data is sealed on the way in and opened on the way out
+// (sealing.h); a value that does not decrypt fails the read with Code::kUnavailable naming
+// the case, never with garbage.
 #pragma once
 
 #include <condition_variable>
@@ -16,7 +19,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/crypt/cipher.h"
 #include "store/sqlite/db.h"
+#include "store/sqlite/sealing.h"
 #include "store/store.h"
 
 namespace quanzu::store::sqlite {
@@ -26,6 +31,9 @@ struct Options {
   size_t max_group_rows = 5000;     // cases+events per transaction, at most
   size_t read_connections = 4;
   bool durable = true;              // false: synchronous=NORMAL (tests of no consequence only)
+  // Encryption at rest of personal data (sealing.h); null: none. The file must have been
+  // written with the same choice: open() refuses a mismatch and names the way out.
+  std::shared_ptr<const crypt::Cipher> cipher = nullptr;
 };
 
 class SqliteStore final : public CaseStore {
@@ -82,6 +90,8 @@ class SqliteStore final : public CaseStore {
   Result<Db> open_reader();
 
   Options options_;
+  Sealing sealing_;
+  StoreLock lock_;                  // shared: keeps `quanzu store rekey` out while open
   std::unique_ptr<Writer> writer_;  // used only by the writer thread
   std::function<void(const std::vector<Change>&)> listener_;
 
