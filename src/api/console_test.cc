@@ -17,6 +17,7 @@ class RecordingExchange : public Exchange {
   std::shared_ptr<EventSink> open_stream(Response) override { return nullptr; }
   const std::string& remote_address() const override { return address_; }
   void post(std::function<void()> work) override { work(); }
+  bool secure() const override { return false; }
   std::optional<Response> answer;
 
  private:
