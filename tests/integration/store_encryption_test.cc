@@ -66,6 +66,8 @@ TEST(StoreEncryption, ServeSealsPersonalDataAndRekeyRotatesTheKey) {
     auto server =
         ServerProcess::start(quanzu_binary(), data.string(), {"--config", config.string()});
     HttpClient client(server->host(), server->port());
+  client.set_default_headers(server->auth());
+    client.set_default_headers(server->auth());
     auto r = client.post("/api/v1/instructions", instruction("ENC-1"));
     ASSERT_EQ(r.status, 200u) << r.body;
     case_id = case_id_of(r);
@@ -113,6 +115,7 @@ TEST(StoreEncryption, ServeSealsPersonalDataAndRekeyRotatesTheKey) {
   }
   auto server = ServerProcess::start(quanzu_binary(), data.string(), {"--config", config.string()});
   HttpClient client(server->host(), server->port());
+  client.set_default_headers(server->auth());
   auto detail = client.get("/api/v1/cases/" + case_id);
   ASSERT_EQ(detail.status, 200u) << detail.body;
   EXPECT_NE(detail.body.find(kPhone), std::string::npos);

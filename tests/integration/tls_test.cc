@@ -225,9 +225,12 @@ TEST_F(TlsTest, AClientThatNeverHandshakesIsDroppedAfterTenSeconds) {
   EXPECT_TRUE(said.empty()) << said;
   EXPECT_GE(waited, std::chrono::seconds(9));
   EXPECT_LT(waited, std::chrono::seconds(15));
-  EXPECT_NE(server->output().find("TLS handshake with 127.0.0.1 failed: no handshake within 10 s"),
-            std::string::npos)
-      << server->output();
+  // The line may be written just after the connection was closed.
+  const std::string line = "TLS handshake with 127.0.0.1 failed: no handshake within 10 s";
+  for (int i = 0; i < 60 && server->output().find(line) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(server->output().find(line), std::string::npos) << server->output();
 }
 
 TEST_F(TlsTest, SecurityHeadersOnEveryKindOfAnswer) {
@@ -375,9 +378,10 @@ TEST_F(TlsTest, RateLimitAnswers429WithRetryAfter) {
       ++ok;
   }
   ASSERT_TRUE(refused) << "30 requests at a limit of 1/s with a burst of 5 were all let through";
-  // The burst passes (plus perhaps a token refilled meanwhile).
-  EXPECT_GE(ok, 5);
-  EXPECT_LE(ok, 10);
+  // The burst passes (plus perhaps a token refilled meanwhile), less the two requests the
+  // harness made to log in when the server started.
+  EXPECT_GE(ok, 3);
+  EXPECT_LE(ok, 8);
   ASSERT_TRUE(refused->headers.count("retry-after"));
   const int retry_after = std::stoi(refused->headers["retry-after"]);
   EXPECT_GE(retry_after, 1);
