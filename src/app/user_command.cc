@@ -1,8 +1,10 @@
 #include "app/user_command.h"
 
+#include <pwd.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -10,7 +12,10 @@
 #include <memory>
 #include <optional>
 
+#include <boost/json.hpp>
+
 #include "app/config.h"
+#include "auth/audit_log.h"
 #include "auth/users/sqlite_user_store.h"
 #include "auth/users/token.h"
 #include "auth/users/user.h"
@@ -129,6 +134,39 @@ Result<std::unique_ptr<auth::SqliteUserStore>> open_store(const Parsed& p) {
       (std::filesystem::path(config.data_dir) / "quanzu.sqlite").string());
 }
 
+// Records a change made from the command line in the audit log (the same file the server
+// appends to; writers take turns). Before the change: what cannot be recorded is not done.
+bool audit_change(const Parsed& p, UserCommandEnv& env, const std::string& command, std::string action,
+                  std::string target, boost::json::object detail) {
+  Config config;
+  if (auto file = p.one("--config")) (void)load_config_file(*file, config);
+  if (auto data = p.one("--data")) config.data_dir = *data;
+  auto log = auth::AuditLog::open(audit_log_file(config));
+  auth::AuditEntry entry;
+  if (log) {
+    entry.at = env.clock.now();
+    const char* who = std::getenv("SUDO_USER");
+    if (!who || !*who) who = std::getenv("USER");
+    if (!who || !*who) {
+      const passwd* pw = ::getpwuid(::geteuid());
+      who = pw ? pw->pw_name : nullptr;
+    }
+    entry.actor = std::string("os:") + (who && *who ? who : "unknown");
+    entry.role = "cli";
+    entry.action = std::move(action);
+    entry.target = std::move(target);
+    entry.from = "local";
+    entry.detail = boost::json::serialize(detail);
+  }
+  auto appended = log ? (*log)->append(std::move(entry)) : tl::unexpected(log.error());
+  if (!appended) {
+    env.err << "quanzu " << command << ": cannot write the audit log, nothing changed: "
+            << appended.error().message << "\n";
+    return false;
+  }
+  return true;
+}
+
 std::string describe(const Error& e) {
   if (e.fields.empty()) return e.message;
   std::string out;
@@ -234,6 +272,10 @@ int user_add(const Parsed& p, UserCommandEnv& env) {
   }
   user.password_hash = std::move(*hash);
   user.created_at = user.updated_at = env.clock.now();
+  if (!audit_change(p, env, "user add", "user_add", "user:" + user.name,
+                    {{"role", auth::name(user.role)}, {"station", user.station_code}, {"responder", user.responder_id}})) {
+    return 1;
+  }
   if (auto r = (*store)->add_user(user); !r) {
     env.err << "quanzu user add: " << (r.error().code == Code::kConflict ? "--name: " : "")
             << r.error().message << "\n";
@@ -287,6 +329,7 @@ int user_change(const std::string& verb, const Parsed& p, UserCommandEnv& env) {
     done = "new password set for " + user.name + "; any lock-out lifted";
   }
   user.updated_at = env.clock.now();
+  if (!audit_change(p, env, command, "user_" + verb, "user:" + user.name, {})) return 1;
   if (auto r = (*store)->update_user(user); !r) {
     env.err << "quanzu " << command << ": " << r.error().message << "\n";
     return 1;
@@ -350,6 +393,14 @@ int token_create(const Parsed& p, UserCommandEnv& env) {
     env.err << "quanzu token create: " << store.error().message << "\n";
     return 1;
   }
+  {
+    boost::json::array scopes;
+    for (auto sc : made->token.scopes) scopes.emplace_back(auth::name(sc));
+    if (!audit_change(p, env, "token create", "token_create", "token:" + made->token.id,
+                      {{"name", made->token.name}, {"scopes", std::move(scopes)}})) {
+      return 1;
+    }
+  }
   if (auto r = (*store)->add_token(made->token); !r) {
     env.err << "quanzu token create: " << r.error().message << "\n";
     return 1;
@@ -369,6 +420,7 @@ int token_revoke(const Parsed& p, UserCommandEnv& env) {
     env.err << "quanzu token revoke: " << store.error().message << "\n";
     return 1;
   }
+  if (!audit_change(p, env, "token revoke", "token_revoke", "token:" + p.positional[1], {})) return 1;
   if (auto r = (*store)->revoke_token(p.positional[1], env.clock.now()); !r) {
     env.err << "quanzu token revoke: " << (r.error().code == Code::kNotFound ? "ID: " : "")
             << r.error().message << " (see 'quanzu token list')\n";

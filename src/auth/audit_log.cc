@@ -210,34 +210,27 @@ AuditLog::AuditLog(std::string path, int fd, std::int64_t size, AuditAnchor last
 
 AuditLog::~AuditLog() { ::close(fd_); }
 
-Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::string& path) {
-  ensure_sodium();
-  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-  if (fd < 0)
-    return fail(Code::kUnavailable, "cannot open audit log " + path + ": " + std::strerror(errno));
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    const int err = errno;
-    ::close(fd);
-    if (err == EWOULDBLOCK)
-      return fail(Code::kConflict, "audit log " + path + " is open in another process");
-    return fail(Code::kUnavailable, "cannot lock audit log " + path + ": " + std::strerror(err));
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return fail(Code::kUnavailable, "cannot stat audit log " + path + ": " + std::strerror(err));
-  }
-  if (st.st_size == 0) {
-    // The file may be new: sync its directory entry, or a crash could lose the whole log.
-    const std::string dir =
-        path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
-    if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-      (void)::fsync(dfd);
-      ::close(dfd);
+namespace {
+
+// Holds an exclusive flock on `fd` for its lifetime: writers take turns, each appending after
+// whatever the other wrote.
+class FileLock {
+ public:
+  explicit FileLock(int fd) : fd_(fd) {
+    while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
     }
   }
-  // The whole file is read once to count lines, so the error can name the line.
+  ~FileLock() { ::flock(fd_, LOCK_UN); }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+// The last entry of the file at `path`, checked: appending after a torn or altered last line
+// would hide the damage. The whole file is read to count lines, so the error names the line.
+Result<AuditAnchor> chain_end(const std::string& path) {
   std::string last_line;
   std::int64_t last_number = 0;
   bool last_has_newline = true;
@@ -246,27 +239,53 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::string& path) {
     last_line = text;
     last_has_newline = newline;
   });
-  if (!lines) {
-    ::close(fd);
-    return tl::unexpected(lines.error());
-  }
-  AuditAnchor last{0, kZeroHash};
-  if (last_number > 0) {
-    auto refuse = [&](const std::string& why) -> Result<std::unique_ptr<AuditLog>> {
+  if (!lines) return tl::unexpected(lines.error());
+  if (last_number == 0) return AuditAnchor{0, kZeroHash};
+  auto refuse = [&](const std::string& why) -> Result<AuditAnchor> {
+    return fail(Code::kInvalid, path + ":" + std::to_string(last_number) + ": last line " + why +
+                                    "; refusing to append (run 'quanzu audit verify " + path + "')");
+  };
+  if (!last_has_newline) return refuse("is incomplete (no final newline: a torn write?)");
+  auto entry = parse_line(last_line);
+  if (!entry) return refuse("is malformed: " + entry.error().message);
+  if (audit_entry_hash(*entry) != entry->hash)
+    return refuse("(seq " + std::to_string(entry->seq) + ") does not match its hash");
+  return AuditAnchor{entry->seq, entry->hash};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AuditLog>> AuditLog::open(const std::string& path) {
+  ensure_sodium();
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0)
+    return fail(Code::kUnavailable, "cannot open audit log " + path + ": " + std::strerror(errno));
+  Result<AuditAnchor> last;
+  struct stat st {};
+  {
+    FileLock lock(fd);
+    if (::fstat(fd, &st) != 0) {
+      const int err = errno;
       ::close(fd);
-      return fail(Code::kInvalid, path + ":" + std::to_string(last_number) + ": last line " + why +
-                                      "; refusing to append (run 'quanzu audit verify " + path +
-                                      "')");
-    };
-    if (!last_has_newline) return refuse("is incomplete (no final newline: a torn write?)");
-    auto entry = parse_line(last_line);
-    if (!entry) return refuse("is malformed: " + entry.error().message);
-    if (audit_entry_hash(*entry) != entry->hash)
-      return refuse("(seq " + std::to_string(entry->seq) + ") does not match its hash");
-    last = AuditAnchor{entry->seq, entry->hash};
+      return fail(Code::kUnavailable, "cannot stat audit log " + path + ": " + std::strerror(err));
+    }
+    if (st.st_size == 0) {
+      // The file may be new: sync its directory entry, or a crash could lose the whole log.
+      const std::string dir =
+          path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+      if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+        (void)::fsync(dfd);
+        ::close(dfd);
+      }
+    }
+    last = chain_end(path);
+  }
+  if (!last) {
+    ::close(fd);
+    return tl::unexpected(last.error());
   }
   return std::unique_ptr<AuditLog>(
-      new AuditLog(path, fd, static_cast<std::int64_t>(st.st_size), std::move(last)));
+      new AuditLog(path, fd, static_cast<std::int64_t>(st.st_size), std::move(*last)));
 }
 
 AuditAnchor AuditLog::anchor() const {
@@ -294,6 +313,18 @@ Result<AuditEntry> AuditLog::append(AuditEntry entry) {
   if (broken_)
     return fail(Code::kUnavailable,
                 "audit log " + path_ + " failed to sync earlier; restart required");
+  // Other processes (the CLI's user and token commands beside a running server) append to
+  // the same file: under the file lock, continue the chain from whatever is last.
+  FileLock file_lock(fd_);
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0)
+    return fail(Code::kUnavailable, "cannot stat audit log " + path_ + ": " + std::strerror(errno));
+  if (st.st_size != size_) {
+    auto end = chain_end(path_);
+    if (!end) return tl::unexpected(end.error());
+    last_ = *end;
+    size_ = st.st_size;
+  }
   entry.seq = last_.seq + 1;
   entry.prev_hash = last_.hash;
   entry.hash = audit_entry_hash(entry);

@@ -67,15 +67,16 @@ struct AuditAnchor {
 std::string audit_entry_hash(const AuditEntry& entry);
 
 // An open log, appending at its end. Thread-safe: append() serializes on a mutex.
-// A process holds an exclusive flock on the file while it is open, so a second writer
-// (another server on the same data directory) is refused instead of forking the chain.
+// Each append holds an exclusive flock on the file and continues the chain from the file's
+// last entry, so several writers (the server and the CLI's user and token commands) make one
+// chain instead of forking it.
 class AuditLog {
  public:
   // Opens or creates the file (O_APPEND, mode 0640) and continues the chain from its last
   // line. Fails with kInvalid, naming the line, when the last line is not a whole valid
   // entry (torn write, hand edit): appending after it would hide the damage. Only the last
-  // line is checked; verify_audit() checks the rest. Fails with kConflict when another
-  // process has the file open for writing, kUnavailable when it cannot be opened.
+  // line is checked; verify_audit() checks the rest. Fails with kUnavailable when it cannot
+  // be opened. append() checks the last line again whenever another writer added to the file.
   static Result<std::unique_ptr<AuditLog>> open(const std::string& path);
   ~AuditLog();
   AuditLog(const AuditLog&) = delete;
