@@ -10,6 +10,7 @@
 
 #include "app/demo_feed.h"
 #include "app/demo_handling.h"
+#include "app/demo_logins.h"
 #include "app/platform.h"
 #include "instruction/parser.h"
 
@@ -79,6 +80,13 @@ int run_demo(const Config& config) {
     return 1;
   }
   Platform& p = **platform;
+  const std::string logins_file = demo_logins_file(config.data_dir);
+  auto logins = ensure_demo_logins(p.users(), p.stations(), logins_file, auth::PasswordCost::interactive(),
+                                   p.clock().now());
+  if (!logins) {
+    std::cerr << "quanzu demo: demo logins: " << logins.error().message << "\n";
+    return 1;
+  }
   std::cout << "Quanzu demo is running: " << p.url() << "/\n"
             << "  console: " << p.url() << "/  (Chinese first; station queue, case detail, responder page for phones, "
                "dashboard, rules)\n"
@@ -97,7 +105,8 @@ int run_demo(const Config& config) {
             << (config.demo_simulate_handling
                     ? "  simulated: phone network (SMS receipts, robocall results), bank, 2 responders per station, station operators\n"
                     : "  simulation off: SMS, robocalls and bank requests go to the log\n")
-            << "Provisional until their issues land: SMS and robocalls are simulated (no SMPP/SIP yet); no logins yet\n"
+            << "  logins:  sign in at " << p.url() << "/ (kept in " << logins_file << ")\n"
+            << format_demo_logins(*logins, "    ")
             << "Press Ctrl-C to stop." << std::endl;
   std::atomic<bool> stop{false};
   std::thread feed([&] { feed_loop(p, config, seed, stop); });

@@ -149,6 +149,10 @@ Result<bool> SimulatedBank::deliver(const store::OutboxEntry& entry) {
   return true;
 }
 
+std::string demo_responder_id(std::string_view station_code, int k) {
+  return std::string(station_code) + "-R" + std::to_string(k);
+}
+
 DemoPeople::DemoPeople(Platform& platform, std::uint64_t seed) : platform_(platform), rng_(seed ^ 0xfeedULL) {}
 
 bool DemoPeople::chance(double p) { return std::uniform_real_distribution<>(0, 1)(rng_) < p; }
@@ -158,7 +162,7 @@ void DemoPeople::register_responders() {
   size_t n = 0;
   for (const auto& info : platform_.stations().stations()) {
     for (int k = 1; k <= 2; ++k, ++n) {
-      const std::string id = info.station.code + "-R" + std::to_string(k);
+      const std::string id = demo_responder_id(info.station.code, k);
       handling::ResponderUpdate u;
       u.name = std::string(kSurnames[n % 10]) + (k == 1 ? "警官" : "辅警");
       u.phone = "1390000" + std::to_string(1000 + n % 9000);

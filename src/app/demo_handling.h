@@ -16,6 +16,8 @@
 #include <mutex>
 #include <queue>
 #include <random>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -76,6 +78,9 @@ class SimulatedBank final : public channels::Channel {
   std::mutex mu_;  // guards rng_
   std::mt19937_64 rng_;
 };
+
+// The id of the demo's k-th responder (1 or 2) of a station: "500105-01-R1".
+std::string demo_responder_id(std::string_view station_code, int k);
 
 // Responders and station operators; run() loops until `stop`.
 class DemoPeople {
