@@ -3,6 +3,7 @@
 #include <charconv>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include <boost/json.hpp>
@@ -255,20 +256,50 @@ void Api::ingest(Request& request, std::shared_ptr<Exchange> exchange, const Who
     answer(*exchange, json_response(200, body));
   };
   if (valid.empty()) return finish(std::vector<store::IngestOutcome>{});
-  // Who sent what, before it is stored: the instructions themselves are kept verbatim.
-  {
+  ++metrics_.ingest_in_flight;
+  // Who sent what goes to the audit log while the store writes the instructions (both with
+  // group commit, neither on this thread); the answer waits for both, and is a 503 when the
+  // audit entry could not be written (the sender retries; instructions are idempotent).
+  struct Join {
+    std::mutex mu;
+    std::optional<Result<std::vector<store::IngestOutcome>>> stored;
+    std::optional<Result<auth::AuditEntry>> audited;
+  };
+  auto join = std::make_shared<Join>();
+  auto complete = [this, join, finish, exchange] {
+    // Called with join->mu held, once both have arrived.
+    --metrics_.ingest_in_flight;
+    if (join->audited && !*join->audited) {
+      ++metrics_.audit_failures;
+      auto why = join->audited->error().message;
+      return exchange->post([this, exchange, why] {
+        answer(*exchange, error_response(503, "the audit log cannot be written (" + why + "); resend"));
+      });
+    }
+    exchange->post([finish, r = std::move(*join->stored)] { finish(r); });
+  };
+  if (access_.audit) {
     json::array ids;
     for (size_t i = 0; i < valid.size() && i < 100; ++i) ids.emplace_back(valid[i].id);
-    json::object detail{{"instructions", valid.size()}, {"ids", std::move(ids)}};
-    if (!audit(&who, "ingest", "", detail, *exchange)) return;
+    auth::AuditEntry entry;
+    entry.at = clock_.now();
+    entry.actor = who.name;
+    entry.role = who.label();
+    entry.action = "ingest";
+    entry.from = exchange->remote_address();
+    entry.detail = json::serialize(json::object{{"instructions", valid.size()}, {"ids", std::move(ids)}});
+    access_.audit->append_async(std::move(entry), [join, complete](Result<auth::AuditEntry> r) {
+      std::lock_guard lock(join->mu);
+      join->audited = std::move(r);
+      if (join->stored) complete();
+    });
+  } else {
+    join->audited = auth::AuditEntry{};
   }
-  ++metrics_.ingest_in_flight;
-  // The store answers on its writer thread, which every write waits for: the answer's JSON
-  // is built on the connection's thread instead.
-  service_.ingest(std::move(valid), [this, finish, exchange](
-                                        Result<std::vector<store::IngestOutcome>> r) {
-    --metrics_.ingest_in_flight;
-    exchange->post([finish, r = std::move(r)] { finish(r); });
+  service_.ingest(std::move(valid), [join, complete](Result<std::vector<store::IngestOutcome>> r) {
+    std::lock_guard lock(join->mu);
+    join->stored = std::move(r);
+    if (join->audited) complete();
   });
 }
 

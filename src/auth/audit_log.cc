@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <future>
 
 namespace quanzu::auth {
 namespace {
@@ -206,9 +207,19 @@ const char* problem_kind_name(VerifyProblem::Kind kind) {
 // ---------------------------------------------------------------------------------------------
 
 AuditLog::AuditLog(std::string path, int fd, std::int64_t size, AuditAnchor last)
-    : path_(std::move(path)), fd_(fd), size_(size), last_(std::move(last)) {}
+    : path_(std::move(path)), fd_(fd), size_(size), last_(std::move(last)) {
+  writer_ = std::thread([this] { run(); });
+}
 
-AuditLog::~AuditLog() { ::close(fd_); }
+AuditLog::~AuditLog() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  writer_.join();  // writes what was queued first
+  ::close(fd_);
+}
 
 namespace {
 
@@ -293,7 +304,10 @@ AuditAnchor AuditLog::anchor() const {
   return last_;
 }
 
-Result<AuditEntry> AuditLog::append(AuditEntry entry) {
+namespace {
+
+// Checks and normalises what a caller gives; the chain fields are set by the writer.
+Result<bool> prepare(AuditEntry& entry) {
   if (entry.action.empty()) return fail(Code::kInvalid, "audit entry without an action");
   for (std::string* s : {&entry.actor, &entry.role, &entry.action, &entry.target, &entry.from}) {
     if (s->size() > kMaxField) return fail(Code::kTooLarge, "audit entry field over 4 KiB");
@@ -302,55 +316,116 @@ Result<AuditEntry> AuditLog::append(AuditEntry entry) {
   if (entry.detail.size() > kMaxDetail)
     return fail(Code::kTooLarge, "audit entry detail over 64 KiB");
   if (entry.detail.empty()) entry.detail = "{}";
-  {
-    boost::system::error_code ec;
-    json::value d = json::parse(entry.detail, ec);
-    if (ec || !d.is_object())
-      return fail(Code::kInvalid, "audit entry detail is not a JSON object");
-  }
+  boost::system::error_code ec;
+  json::value d = json::parse(entry.detail, ec);
+  if (ec || !d.is_object()) return fail(Code::kInvalid, "audit entry detail is not a JSON object");
+  return true;
+}
 
-  std::lock_guard lock(mu_);
-  if (broken_)
-    return fail(Code::kUnavailable,
-                "audit log " + path_ + " failed to sync earlier; restart required");
-  // Other processes (the CLI's user and token commands beside a running server) append to
-  // the same file: under the file lock, continue the chain from whatever is last.
-  FileLock file_lock(fd_);
-  struct stat st {};
-  if (::fstat(fd_, &st) != 0)
-    return fail(Code::kUnavailable, "cannot stat audit log " + path_ + ": " + std::strerror(errno));
-  if (st.st_size != size_) {
-    auto end = chain_end(path_);
-    if (!end) return tl::unexpected(end.error());
-    last_ = *end;
-    size_ = st.st_size;
+}  // namespace
+
+Result<AuditEntry> AuditLog::append(AuditEntry entry) {
+  std::promise<Result<AuditEntry>> promise;
+  auto answer = promise.get_future();
+  append_async(std::move(entry), [&promise](Result<AuditEntry> r) { promise.set_value(std::move(r)); });
+  return answer.get();
+}
+
+void AuditLog::append_async(AuditEntry entry, std::function<void(Result<AuditEntry>)> done) {
+  if (auto ok = prepare(entry); !ok) return done(tl::unexpected(ok.error()));
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return done(fail(Code::kUnavailable, "audit log " + path_ + " is closing"));
+    queue_.push_back(Pending{std::move(entry), std::move(done)});
   }
-  entry.seq = last_.seq + 1;
-  entry.prev_hash = last_.hash;
-  entry.hash = audit_entry_hash(entry);
-  const std::string line = to_line(entry) + "\n";
-  size_t done = 0;
-  while (done < line.size()) {
-    const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string why = n < 0 ? std::strerror(errno) : "short write";
-      // Take back a partial line so the file stays a valid chain; if even that fails the
-      // last line is torn and open() will refuse it until someone looks.
-      if (done > 0 && ::ftruncate(fd_, size_) != 0) broken_ = true;
-      return fail(Code::kUnavailable, "cannot write audit log " + path_ + ": " + why);
+  cv_.notify_one();
+}
+
+void AuditLog::run() {
+  std::vector<Pending> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left
+      batch.swap(queue_);
     }
-    done += static_cast<size_t>(n);
+    write_batch(batch);
+    batch.clear();
   }
-  if (::fdatasync(fd_) != 0) {
-    // After a failed sync the kernel may have dropped the dirty pages and a retry can
-    // report success without the data on disk, so the chain's state is unknown.
-    broken_ = true;
-    return fail(Code::kUnavailable, "cannot sync audit log " + path_ + ": " + std::strerror(errno));
+}
+
+void AuditLog::write_batch(std::vector<Pending>& batch) {
+  std::vector<Result<AuditEntry>> results;
+  results.reserve(batch.size());
+  {
+    std::lock_guard lock(mu_);
+    auto refuse_all = [&](const Error& e) {
+      for (size_t i = results.size(); i < batch.size(); ++i) results.emplace_back(tl::unexpected(e));
+    };
+    if (broken_) {
+      refuse_all(Error{Code::kUnavailable, "audit log " + path_ + " failed to sync earlier; restart required", {}});
+    } else {
+      // Other processes (the CLI's user and token commands beside a running server) append
+      // to the same file: under the file lock, continue the chain from whatever is last.
+      FileLock file_lock(fd_);
+      struct stat st {};
+      Result<bool> ready = true;
+      if (::fstat(fd_, &st) != 0) {
+        ready = fail(Code::kUnavailable, "cannot stat audit log " + path_ + ": " + std::strerror(errno));
+      } else if (st.st_size != size_) {
+        auto end = chain_end(path_);
+        if (!end) ready = tl::unexpected(end.error());
+        else {
+          last_ = *end;
+          size_ = st.st_size;
+        }
+      }
+      if (!ready) {
+        refuse_all(ready.error());
+      } else {
+        AuditAnchor last = last_;
+        std::string lines;
+        for (auto& p : batch) {
+          p.entry.seq = last.seq + 1;
+          p.entry.prev_hash = last.hash;
+          p.entry.hash = audit_entry_hash(p.entry);
+          lines += to_line(p.entry);
+          lines += '\n';
+          last = AuditAnchor{p.entry.seq, p.entry.hash};
+        }
+        size_t done = 0;
+        std::string error;
+        while (done < lines.size()) {
+          const ssize_t n = ::write(fd_, lines.data() + done, lines.size() - done);
+          if (n < 0 && errno == EINTR) continue;
+          if (n <= 0) {
+            error = "cannot write audit log " + path_ + ": " + (n < 0 ? std::strerror(errno) : "short write");
+            // Take back a partial batch so the file stays a valid chain; if even that fails
+            // the last line is torn and open() will refuse it until someone looks.
+            if (done > 0 && ::ftruncate(fd_, size_) != 0) broken_ = true;
+            break;
+          }
+          done += static_cast<size_t>(n);
+        }
+        // One sync for the whole batch. After a failed sync the kernel may have dropped the
+        // dirty pages and a retry can report success without the data on disk, so the
+        // chain's state is unknown.
+        if (error.empty() && ::fdatasync(fd_) != 0) {
+          broken_ = true;
+          error = "cannot sync audit log " + path_ + ": " + std::strerror(errno);
+        }
+        if (!error.empty()) {
+          refuse_all(Error{Code::kUnavailable, error, {}});
+        } else {
+          size_ += static_cast<std::int64_t>(lines.size());
+          last_ = last;
+          for (auto& p : batch) results.emplace_back(p.entry);
+        }
+      }
+    }
   }
-  size_ += static_cast<std::int64_t>(line.size());
-  last_ = AuditAnchor{entry.seq, entry.hash};
-  return entry;
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
 }
 
 // ---------------------------------------------------------------------------------------------

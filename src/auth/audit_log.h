@@ -30,12 +30,15 @@
 // likewise only caught by an anchor taken after that point.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/result.h"
@@ -84,20 +87,32 @@ class AuditLog {
 
   // Appends `entry` (its seq, prev_hash and hash are ignored and set here) and returns it as
   // stored. Returns only after fdatasync() has the line on disk (and open() syncs the
-  // directory of a new file), one sync per entry, under the mutex: answer the request whose
-  // action this records only after append() succeeded, so no answered action goes unlogged.
+  // directory of a new file): answer the request whose action this records only after
+  // append() succeeded, so no answered action goes unlogged. Entries appended at the same
+  // time from several threads are written by the log's own thread and share one sync
+  // (group commit), in the order they arrived.
   // Strings that are not valid UTF-8 are stored with U+FFFD in place of the bad bytes.
   // Fails with kInvalid (no action, or detail not a JSON object), kTooLarge (a field over
   // 4 KiB, detail over 64 KiB), kUnavailable (write or sync failed). After a failed sync
   // the log refuses every later append (kUnavailable): whether the line reached the disk is
   // unknown, and the operator must run `quanzu audit verify` and restart.
   Result<AuditEntry> append(AuditEntry entry);
+  // The same without waiting: `done` runs on the log's thread once the entry is on disk (or
+  // at once, on the caller's thread, when the entry is refused before it is queued).
+  void append_async(AuditEntry entry, std::function<void(Result<AuditEntry>)> done);
 
   AuditAnchor anchor() const;
   const std::string& path() const { return path_; }
 
  private:
+  struct Pending {
+    AuditEntry entry;
+    std::function<void(Result<AuditEntry>)> done;
+  };
+
   AuditLog(std::string path, int fd, std::int64_t size, AuditAnchor last);
+  void run();                                    // the writer thread
+  void write_batch(std::vector<Pending>& batch);  // on the writer thread
 
   std::string path_;
   int fd_;
@@ -105,6 +120,10 @@ class AuditLog {
   std::int64_t size_;    // guarded by mu_: the file's length after the last good append
   AuditAnchor last_;     // guarded by mu_
   bool broken_ = false;  // guarded by mu_: a sync failed; refuse appends
+  std::condition_variable cv_;
+  std::vector<Pending> queue_;  // guarded by mu_
+  bool stopping_ = false;       // guarded by mu_
+  std::thread writer_;
 };
 
 struct VerifyProblem {
