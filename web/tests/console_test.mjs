@@ -253,9 +253,13 @@ async function flow(base) {
   check((await text(station, '#case-reasons')).length > 0, 'the case shows the reasons of its grade');
   await station.selectOption('#form-call select[name=result]', 'hung_up');
   await station.click('#form-call button[type=submit]');
-  await station.waitForSelector('#attempts');
+  // The page redraws when the answer (and then the plan's reaction) arrives: wait for the
+  // text itself, not just the section, which may still show the automatic attempts.
+  const shows = (id, words) => station.waitForFunction(([i, w]) => (document.getElementById(i)?.textContent || '').includes(w),
+    [id, words], { timeout: 20000 }).catch(() => {});
+  await shows('attempts', '挂断');
   check((await text(station, '#attempts')).includes('挂断'), 'the call result is on the case');
-  await station.waitForSelector('#visits');
+  await shows('visits', RESPONDER);
   check((await text(station, '#visits')).includes(RESPONDER), `the failed call escalated to a door visit by ${RESPONDER}`);
   await screenshot(station, 'case-escalated-to-visit');
 
