@@ -83,7 +83,7 @@ TEST(JsonMapping, EventRequestsNameTheFieldAtFault) {
 }
 
 TEST(JsonMapping, SseMessageCarriesTheSequenceAsId) {
-  store::Change change{42, 1701224760000, "created", sample()};
+  store::Change change{42, 1701224760000, "created", sample(), {}};
   std::string m = sse_message(change, 480);
   EXPECT_EQ(m.rfind("id: 42\nevent: case\ndata: {", 0), 0u) << m;
   EXPECT_EQ(m.substr(m.size() - 2), "\n\n");

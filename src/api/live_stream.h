@@ -23,8 +23,8 @@ class LiveStream {
   void publish(const std::vector<store::Change>& changes);
   // Adds a client. With `last_event_id`, replays the changes after it first (at most
   // `max_replay`; beyond that the client gets a "reset" event and should reload). With
-  // `only_station`, the client receives only changes of cases routed to that station (a
-  // case re-routed elsewhere drops out of its stream with the change that moved it).
+  // `only_station`, the client receives only changes of cases routed to that station, and
+  // the change that re-routed one of them elsewhere (after which it drops out).
   void attach(std::shared_ptr<EventSink> sink, std::optional<std::int64_t> last_event_id,
               std::optional<std::string> only_station = std::nullopt);
   // A comment line to every client, so dead connections are noticed and proxies keep
@@ -38,8 +38,11 @@ class LiveStream {
   struct Client {
     std::shared_ptr<EventSink> sink;
     std::optional<std::string> only_station;  // set before the client is shared
+    // Its station's cases, and the change that moved one of them away (masked, like every
+    // stream message; it tells the old station where the case went).
     bool sees(const store::Change& change) const {
-      return !only_station || (change.kase.station && change.kase.station->code == *only_station);
+      return !only_station || (change.kase.station && change.kase.station->code == *only_station) ||
+             (!change.moved_from.empty() && change.moved_from == *only_station);
     }
     std::mutex mu;  // guards the fields below
     bool replaying = true;

@@ -66,6 +66,9 @@ struct Change {
   Millis at = 0;
   std::string kind;
   cases::Case kase;  // the case after the change, without timeline and raw instruction
+  // When the change moved the case to another station, the station it left (live changes
+  // only; replays leave it empty), so that station's stream learns the case is no longer its own.
+  std::string moved_from;
 };
 
 struct Filter {

@@ -450,9 +450,30 @@ TEST_F(AccessTest, ReroutingMovesVisibilityWithTheCase) {
   auto other = as(Caller::kStationOther);
   ASSERT_EQ(own->get("/api/v1/cases/" + id).status, 200u);
   ASSERT_EQ(other->get("/api/v1/cases/" + id).status, 404u);
+  EventStream stream(server_->host(), server_->port(), "/api/v1/stream", {}, headers_of(*own));
+  ASSERT_EQ(stream.status(), 200u);
   r = own->post("/api/v1/cases/" + id + "/events",
                 R"({"kind":"reroute","reason":"本人说在沙坪坝","location":{"lat":29.6245,"lon":106.3682,"adcode":"500106"}})");
   ASSERT_EQ(r.status, 200u) << r.body;
+  // The old station's stream hears that the case left, and where to; then nothing more of it.
+  bool told = false;
+  for (int i = 0; i < 20 && !told; ++i) {
+    auto m = stream.next_event(3000);
+    if (!m) break;
+    if (m->data.find(id) == std::string::npos) continue;
+    const json::value change = json::parse(m->data);
+    told = change.at("kind").as_string() == "rerouted" &&
+           change.at("case").at("station").at("code").as_string() == *other_station_;
+  }
+  EXPECT_TRUE(told) << "station " << *own_station_ << " was not told its case moved";
+  ASSERT_EQ(centre->post("/api/v1/cases/" + id + "/events", R"({"kind":"note","text":"新辖区处理中"})").status, 200u);
+  ASSERT_EQ(centre->post("/api/v1/cases/" + *own_case_ + "/events", R"({"kind":"note","text":"标记"})").status, 200u);
+  for (int i = 0; i < 20; ++i) {
+    auto m = stream.next_event(3000);
+    ASSERT_TRUE(m) << "the marker note on the own case never came";
+    EXPECT_EQ(m->data.find(id), std::string::npos) << "a moved case's later change reached the old station: " << m->data;
+    if (m->data.find(*own_case_) != std::string::npos) break;
+  }
   EXPECT_EQ(own->get("/api/v1/cases/" + id).status, 404u);
   EXPECT_EQ(own->post("/api/v1/cases/" + id + "/events", R"({"kind":"note","text":"还能改吗"})").status, 404u);
   HttpResponse moved = other->get("/api/v1/cases/" + id);

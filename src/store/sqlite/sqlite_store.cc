@@ -491,7 +491,7 @@ struct SqliteStore::Writer {
       if (auto r = add_outbound(c, c.created_at); !r) return tl::unexpected(r.error());
       auto change_seq = add_change(c.id, "created", c.created_at);
       if (!change_seq) return tl::unexpected(change_seq.error());
-      Change change{*change_seq, c.created_at, "created", c};
+      Change change{*change_seq, c.created_at, "created", c, {}};
       change.kase.outbound.clear();
       change.kase.timeline.clear();
       change.kase.instruction_raw.clear();
@@ -547,12 +547,15 @@ struct SqliteStore::Writer {
     Case stored = c;
     stored.outbound.clear();
     stored.responder_claims.clear();
+    // The station a re-routed case leaves, for that station's live stream.
+    const std::string was = current.station ? current.station->code : std::string();
+    const std::string moved_from = was != (c.station ? c.station->code : std::string()) ? was : std::string();
     for (auto& e : stored.timeline) {
       e.seq = ++seq;
       if (auto r = add_event(c.id, e, e.seq); !r) return tl::unexpected(r.error());
       auto change_seq = add_change(c.id, e.kind, e.at);
       if (!change_seq) return tl::unexpected(change_seq.error());
-      Change change{*change_seq, e.at, e.kind, stored};
+      Change change{*change_seq, e.at, e.kind, stored, moved_from};
       change.kase.timeline.clear();
       change.kase.instruction_raw.clear();
       changes.push_back(std::move(change));
@@ -985,7 +988,7 @@ Result<std::vector<Change>> SqliteStore::changes_since(std::int64_t after, size_
   while ((rc = s.step()) == SQLITE_ROW) {
     auto c = read_case(s, 3, sealing_);
     if (!c) return tl::unexpected(c.error());
-    out.push_back({s.int64(0), s.int64(1), s.text(2), std::move(*c)});
+    out.push_back({s.int64(0), s.int64(1), s.text(2), std::move(*c), {}});
   }
   if (rc != SQLITE_DONE) return sql_error(db, "read changes");
   return out;

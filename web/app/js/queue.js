@@ -136,7 +136,9 @@ export async function showQueue(view) {
   const unsubscribe = onCaseChange((change) => {
     if (!change) { load(); return; }  // the stream was reset: read everything again
     const c = change.case;
-    if (c.status === 'closed') cases.delete(c.id);
+    // Closed, or re-routed to another station: no longer in this queue.
+    const elsewhere = user.role === 'station' && c.station?.code !== user.station_code;
+    if (c.status === 'closed' || elsewhere) cases.delete(c.id);
     else cases.set(c.id, c);
     render();
   });
