@@ -7,6 +7,9 @@
 #include <iostream>
 #include <sstream>
 
+#include <boost/json.hpp>
+
+#include "app/cli_audit.h"
 #include "app/platform.h"
 #include "instruction/parser.h"
 
@@ -103,6 +106,17 @@ int run_ingest(const Config& config, const IngestOptions& options) {
     for (const auto& o : *r) ++(o.created ? created : duplicate);
     return true;
   };
+  // Who brought these instructions in, from which file: before any is stored.
+  {
+    size_t valid = 0;
+    for (const auto& item : *parsed) valid += item.instruction.has_value();
+    auto audited = audit_cli_change(config, clock, "ingest_file", "file:" + options.file,
+                                    boost::json::object{{"instructions", valid}, {"items", total}});
+    if (!audited) {
+      std::cerr << "quanzu ingest: cannot write the audit log, nothing stored: " << audited.error().message << "\n";
+      return 1;
+    }
+  }
   for (size_t i = 0; i < total; ++i) {
     auto& item = (*parsed)[i];
     if (item.instruction) {

@@ -1,10 +1,8 @@
 #include "app/user_command.h"
 
-#include <pwd.h>
 #include <termios.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -14,8 +12,8 @@
 
 #include <boost/json.hpp>
 
+#include "app/cli_audit.h"
 #include "app/config.h"
-#include "auth/audit_log.h"
 #include "auth/users/sqlite_user_store.h"
 #include "auth/users/token.h"
 #include "auth/users/user.h"
@@ -137,28 +135,11 @@ Result<std::unique_ptr<auth::SqliteUserStore>> open_store(const Parsed& p) {
 // Records a change made from the command line in the audit log (the same file the server
 // appends to; writers take turns). Before the change: what cannot be recorded is not done.
 bool audit_change(const Parsed& p, UserCommandEnv& env, const std::string& command, std::string action,
-                  std::string target, boost::json::object detail) {
+                  std::string target, const boost::json::object& detail) {
   Config config;
   if (auto file = p.one("--config")) (void)load_config_file(*file, config);
   if (auto data = p.one("--data")) config.data_dir = *data;
-  auto log = auth::AuditLog::open(audit_log_file(config));
-  auth::AuditEntry entry;
-  if (log) {
-    entry.at = env.clock.now();
-    const char* who = std::getenv("SUDO_USER");
-    if (!who || !*who) who = std::getenv("USER");
-    if (!who || !*who) {
-      const passwd* pw = ::getpwuid(::geteuid());
-      who = pw ? pw->pw_name : nullptr;
-    }
-    entry.actor = std::string("os:") + (who && *who ? who : "unknown");
-    entry.role = "cli";
-    entry.action = std::move(action);
-    entry.target = std::move(target);
-    entry.from = "local";
-    entry.detail = boost::json::serialize(detail);
-  }
-  auto appended = log ? (*log)->append(std::move(entry)) : tl::unexpected(log.error());
+  auto appended = audit_cli_change(config, env.clock, std::move(action), std::move(target), detail);
   if (!appended) {
     env.err << "quanzu " << command << ": cannot write the audit log, nothing changed: "
             << appended.error().message << "\n";

@@ -883,6 +883,19 @@ TEST(CliTest, IngestCommandLoadsAMixedFile) {
   EXPECT_EQ(r.status, 2) << r.out << r.err;
   EXPECT_NE(r.out.find("created 0, duplicate 4, rejected 1"), std::string::npos) << r.out;
 
+  // Each run is in the audit log, by the system user, with the file and its count.
+  std::ifstream audit(data + "/audit.jsonl");
+  std::string line;
+  int runs = 0;
+  while (std::getline(audit, line)) {
+    if (line.find("\"action\":\"ingest_file\"") == std::string::npos) continue;
+    ++runs;
+    EXPECT_NE(line.find("file:" + file), std::string::npos) << line;
+    EXPECT_NE(line.find("\"role\":\"cli\""), std::string::npos) << line;
+    EXPECT_NE(line.find(R"(\"instructions\":4)"), std::string::npos) << line;
+  }
+  EXPECT_EQ(runs, 2);
+
   auto server = ServerProcess::start(quanzu_binary(), data);
   HttpClient client(server->host(), server->port());
   client.set_default_headers(server->auth());
