@@ -3,7 +3,7 @@
 import { api } from './api.js';
 import { h, clear, shortTime, money } from './dom.js';
 import { t, word } from './i18n.js';
-import { currentUser, onCaseChange } from './main.js';
+import { currentUser, onCaseChange } from './session.js';
 
 const CALL_RESULTS = ['answered', 'hung_up', 'unreachable', 'no_answer', 'rejected', 'busy'];
 const OUTCOMES = ['dissuaded', 'warned', 'already_defrauded', 'not_fraud', 'unreachable', 'duplicate'];

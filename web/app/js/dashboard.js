@@ -6,7 +6,7 @@ import * as echarts from '/vendor/echarts/echarts.esm.min.mjs';
 import { api } from './api.js';
 import { h, clear, money } from './dom.js';
 import { t, word } from './i18n.js';
-import { currentUser, onCaseChange } from './main.js';
+import { currentUser, onCaseChange } from './session.js';
 import { jurisdictionMap, LEVEL_COLOURS } from './map.js';
 
 // Midnight today and the first of the month in Beijing time, as RFC 3339.

@@ -10,6 +10,7 @@ import { showResponder } from './responder.js';
 import { showDashboard } from './dashboard.js';
 import { showRules } from './rules.js';
 import { showAudit } from './audit.js';
+import { currentUser, setCurrentUser, publishCaseChange } from './session.js';
 
 // What each role may open (the server enforces it again; this only hides the rest).
 const PAGES = {
@@ -23,27 +24,17 @@ const PAGES = {
 const CASE_ROLES = new Set(['centre', 'station', 'supervisor']);
 
 const state = {
-  user: null,
   stream: null,
-  listeners: new Set(),   // pages listening to case changes
   seenExtreme: new Set(), // cases already announced
   cleanup: null,          // the current page's teardown
 };
 
-export function currentUser() { return state.user; }
-
-// A page subscribes to case changes; returns the unsubscribe function.
-export function onCaseChange(f) {
-  state.listeners.add(f);
-  return () => state.listeners.delete(f);
-}
-
 function startStream() {
-  if (state.stream || !CASE_ROLES.has(state.user?.role)) return;
+  if (state.stream || !CASE_ROLES.has(currentUser()?.role)) return;
   const live = document.getElementById('live');
   state.stream = openStream((change) => {
     if (change?.case) announce(change.case);
-    for (const f of state.listeners) f(change);
+    publishCaseChange(change);
   }, (up) => {
     live.textContent = up ? `● ${t('live_on')}` : `○ ${t('live_off')}`;
     live.className = up ? 'live up' : 'live down';
@@ -83,22 +74,22 @@ function hideIfEmpty() {
 
 function renderTop() {
   const top = document.getElementById('top');
-  top.hidden = !state.user;
+  top.hidden = !currentUser();
   document.getElementById('brand').textContent = t('brand');
   document.getElementById('lang').textContent = t('lang_switch');
   document.getElementById('logout').textContent = t('logout');
   const nav = clear(document.getElementById('nav'));
   const who = document.getElementById('who');
   document.title = t('app_title');
-  if (!state.user) return;
-  for (const page of PAGES[state.user.role] || []) {
+  if (!currentUser()) return;
+  for (const page of PAGES[currentUser().role] || []) {
     nav.appendChild(h('a', { href: `#/${page}`, id: `nav-${page}` }, t(`nav_${page}`)));
   }
-  who.textContent = `${state.user.name} · ${t(`role_${state.user.role}`)}${state.user.station_code ? ` · ${state.user.station_code}` : ''}`;
+  who.textContent = `${currentUser().name} · ${t(`role_${currentUser().role}`)}${currentUser().station_code ? ` · ${currentUser().station_code}` : ''}`;
 }
 
 function home() {
-  const pages = PAGES[state.user?.role] || [];
+  const pages = PAGES[currentUser()?.role] || [];
   return `#/${pages[0] || 'login'}`;
 }
 
@@ -107,12 +98,12 @@ async function route() {
   state.cleanup = null;
   const view = clear(document.getElementById('view'));
   const [, page, arg] = (location.hash || '').split('/').map((s) => decodeURIComponent(s || ''));
-  if (!state.user) {
+  if (!currentUser()) {
     if (page !== 'login') {
       sessionStorage.setItem('quanzu.after_login', location.hash || '');
     }
     return showLogin(view, async (user) => {
-      state.user = user;
+      setCurrentUser(user);
       renderTop();
       startStream();
       const next = sessionStorage.getItem('quanzu.after_login');
@@ -122,9 +113,9 @@ async function route() {
     });
   }
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.id === `nav-${page}`);
-  const allowed = PAGES[state.user.role] || [];
+  const allowed = PAGES[currentUser().role] || [];
   let cleanup = null;
-  if (page === 'case' && arg && CASE_ROLES.has(state.user.role)) cleanup = await showCase(view, arg);
+  if (page === 'case' && arg && CASE_ROLES.has(currentUser().role)) cleanup = await showCase(view, arg);
   else if (!allowed.includes(page)) { location.replace(home()); return; }
   else if (page === 'queue') cleanup = await showQueue(view);
   else if (page === 'dashboard') cleanup = await showDashboard(view);
@@ -142,15 +133,15 @@ async function start() {
   });
   document.getElementById('logout').addEventListener('click', async () => {
     await api.logout();
-    state.user = null;
+    setCurrentUser(null);
     stopStream();
     renderTop();
     location.hash = '#/login';
     route();
   });
   setUnauthorizedHandler(() => {
-    if (!state.user) return;
-    state.user = null;
+    if (!currentUser()) return;
+    setCurrentUser(null);
     stopStream();
     renderTop();
     sessionStorage.setItem('quanzu.notice', t('session_expired'));
@@ -158,14 +149,14 @@ async function start() {
   });
   window.addEventListener('hashchange', route);
   try {
-    state.user = await api.session();
+    setCurrentUser(await api.session());
   } catch (e) {
     clear(document.getElementById('view')).appendChild(h('p', { class: 'error' }, `${t('error')}: ${e.message}`));
     return;
   }
   renderTop();
   startStream();
-  if (state.user && (!location.hash || location.hash === '#/login')) location.hash = home();
+  if (currentUser() && (!location.hash || location.hash === '#/login')) location.hash = home();
   else route();
 }
 

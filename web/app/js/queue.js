@@ -3,7 +3,7 @@
 import { api } from './api.js';
 import { h, clear, clock, shortTime } from './dom.js';
 import { t, word, wordList } from './i18n.js';
-import { currentUser, onCaseChange } from './main.js';
+import { currentUser, onCaseChange } from './session.js';
 
 const LEVEL_RANK = { extreme: 0, high: 1, medium: 2, low: 3 };
 

@@ -3,7 +3,7 @@
 import { api } from './api.js';
 import { h, clear, shortTime } from './dom.js';
 import { t, word } from './i18n.js';
-import { currentUser } from './main.js';
+import { currentUser } from './session.js';
 import { jurisdictionMap, LEVEL_COLOURS } from './map.js';
 
 const NEXT_STEPS = {

@@ -3,7 +3,7 @@
 import { api } from './api.js';
 import { h, clear } from './dom.js';
 import { t, word } from './i18n.js';
-import { currentUser } from './main.js';
+import { currentUser } from './session.js';
 
 function levelTable(before, after) {
   const levels = ['extreme', 'high', 'medium', 'low'];
