@@ -13,6 +13,8 @@
 #include <fstream>
 #include <future>
 
+#include "base/digest.h"
+
 namespace quanzu::auth {
 namespace {
 
@@ -34,14 +36,6 @@ void add_field(std::string& out, std::string_view bytes) {
   out += ':';
   out += bytes;
   out += '\n';
-}
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return std::string(hex, crypto_hash_sha256_BYTES * 2);
 }
 
 // Replaces each byte that does not start a valid UTF-8 sequence with U+FFFD, so the entry

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/digest.h"
+
 namespace quanzu::stoppay {
 namespace {
 
@@ -19,19 +21,6 @@ tl::unexpected<Error> refuse(std::string_view header, std::string message) {
   std::string field(header);
   return tl::unexpected(
       Error{Code::kInvalid, field + ": " + message, {{std::move(field), std::move(message)}}});
-}
-
-void hmac(std::string_view secret, std::string_view timestamp, std::string_view body,
-          unsigned char (&mac)[crypto_auth_hmacsha256_BYTES]) {
-  crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret.data()),
-                              secret.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(timestamp.data()),
-                                timestamp.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>("."), 1);
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(body.data()),
-                                body.size());
-  crypto_auth_hmacsha256_final(&state, mac);
 }
 
 // An optional string member: absent or null -> "", another type -> an error.
@@ -50,11 +39,8 @@ std::string string_member(const json::object& o, const char* key, std::vector<Fi
 std::string sign_bank_callback(std::string_view secret, Millis timestamp_ms,
                                std::string_view body) {
   if (sodium_init() < 0) return {};
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  hmac(secret, std::to_string(timestamp_ms), body, mac);
-  char hex[crypto_auth_hmacsha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
-  return std::string(kScheme) + hex;
+  const Sha256 mac = timestamped_hmac(secret, std::to_string(timestamp_ms), body);
+  return std::string(kScheme) + to_hex(mac.data(), mac.size());
 }
 
 Result<BankCallback> verify_bank_callback(std::string_view secret,
@@ -100,9 +86,8 @@ Result<BankCallback> verify_bank_callback(std::string_view secret,
       given_len != sizeof given || hex_end != hex.data() + hex.size()) {
     return refuse(kSignatureHeader, "must be sha256=<64 hex digits>");
   }
-  unsigned char expected[crypto_auth_hmacsha256_BYTES];
-  hmac(secret, timestamp_header, body, expected);
-  if (sodium_memcmp(given, expected, sizeof given) != 0) {
+  const Sha256 expected = timestamped_hmac(secret, timestamp_header, body);
+  if (sodium_memcmp(given, expected.data(), sizeof given) != 0) {
     return refuse(kSignatureHeader, "does not match the body and timestamp");
   }
 

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <utility>
 
+#include "base/digest.h"
+
 namespace quanzu::stoppay {
 namespace {
 
@@ -38,14 +40,6 @@ std::string normalise_type(std::string_view declared) {
   std::string type = lower(trim(declared.substr(0, declared.find(';'))));
   if (type == "image/jpg" || type == "image/pjpeg") type = kJpeg;
   return type;
-}
-
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return std::string(hex, crypto_hash_sha256_BYTES * 2);
 }
 
 std::string random_hex(size_t n) {

@@ -6,6 +6,7 @@
 
 #include "auth/users/password.h"
 #include "auth/users/user.h"
+#include "base/digest.h"
 #include "base/enum_names.h"
 
 namespace quanzu::auth {
@@ -21,12 +22,6 @@ constexpr size_t kSecretBytes = 32;
 // Unpadded base64 of 32 bytes.
 constexpr size_t kEncodedLength = 43;
 
-std::string hex(const unsigned char* bytes, size_t n) {
-  std::string out(n * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), bytes, n);
-  out.pop_back();
-  return out;
-}
 
 }  // namespace
 
@@ -67,7 +62,7 @@ Result<NewToken> generate_token(std::string name, std::string description,
   NewToken out;
   out.secret = std::string(kPrefix) + encoded;
   sodium_memzero(encoded, sizeof encoded);
-  out.token.id = "tok_" + hex(id, sizeof id);
+  out.token.id = "tok_" + to_hex(id, sizeof id);
   out.token.name = std::move(name);
   out.token.description = std::move(description);
   out.token.scopes = std::move(scopes);
@@ -76,11 +71,7 @@ Result<NewToken> generate_token(std::string name, std::string description,
   return out;
 }
 
-std::string token_hash(std::string_view secret) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
-  return hex(digest, sizeof digest);
-}
+std::string token_hash(std::string_view secret) { return sha256_hex(secret); }
 
 bool looks_like_token(std::string_view secret) {
   if (secret.size() != kPrefix.size() + kEncodedLength || !secret.starts_with(kPrefix)) return false;

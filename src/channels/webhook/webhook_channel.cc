@@ -7,6 +7,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "base/digest.h"
+
 namespace quanzu::channels {
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -17,15 +19,8 @@ std::string webhook_signature(const std::string& secret, std::int64_t timestamp_
   // failure here (only possible for that) does not matter.
   if (sodium_init() < 0) {
   }
-  const std::string message = std::to_string(timestamp_ms) + "." + std::string(body);
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()), message.size());
-  crypto_auth_hmacsha256_final(&state, mac);
-  char hex[sizeof mac * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
-  return std::string("sha256=") + hex;
+  const Sha256 mac = timestamped_hmac(secret, std::to_string(timestamp_ms), body);
+  return "sha256=" + to_hex(mac.data(), mac.size());
 }
 
 Result<std::unique_ptr<WebhookChannel>> WebhookChannel::create(WebhookOptions options, const Clock& clock) {
