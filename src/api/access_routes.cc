@@ -142,9 +142,25 @@ bool Api::require(const Who& who, auth::Permission p, Exchange& exchange) {
   return false;
 }
 
-bool Api::audit(const Who* who, std::string action, std::string target, const json::object& detail,
-                Exchange& exchange) {
-  if (!access_.audit) return true;
+bool Api::scope_to_station(const Who& who, std::optional<std::string>& station, Exchange& exchange) {
+  switch (auth::case_scope(who)) {
+    case auth::CaseScope::kAll: return true;
+    case auth::CaseScope::kStation:
+      if (station && *station != who.station_code) {
+        audit_denied(who, "station:" + *station, exchange);
+        answer(exchange, error_response(403, "station accounts see only their own station"));
+        return false;
+      }
+      station = who.station_code;
+      return true;
+    default:
+      answer(exchange, error_response(403, "responders see their visit at /api/v1/responders/{id}"));
+      return false;
+  }
+}
+
+auth::AuditEntry Api::audit_entry(const Who* who, std::string action, std::string target,
+                                  const json::object& detail, const Exchange& exchange) const {
   auth::AuditEntry entry;
   entry.at = clock_.now();
   if (who) {
@@ -155,7 +171,13 @@ bool Api::audit(const Who* who, std::string action, std::string target, const js
   entry.target = std::move(target);
   entry.from = exchange.remote_address();
   entry.detail = json::serialize(detail);
-  auto appended = access_.audit->append(std::move(entry));
+  return entry;
+}
+
+bool Api::audit(const Who* who, std::string action, std::string target, const json::object& detail,
+                Exchange& exchange) {
+  if (!access_.audit) return true;
+  auto appended = access_.audit->append(audit_entry(who, std::move(action), std::move(target), detail, exchange));
   if (appended) return true;
   ++metrics_.audit_failures;
   answer(exchange, error_response(503, "the audit log cannot be written (" + appended.error().message +
@@ -165,14 +187,9 @@ bool Api::audit(const Who* who, std::string action, std::string target, const js
 
 void Api::audit_denied(const Who& who, const std::string& target, Exchange& exchange) {
   if (!access_.audit) return;
-  auth::AuditEntry entry;
-  entry.at = clock_.now();
-  entry.actor = who.name;
-  entry.role = who.label();
-  entry.action = "access_denied";
-  entry.target = target;
-  entry.from = exchange.remote_address();
-  if (!access_.audit->append(std::move(entry))) ++metrics_.audit_failures;
+  if (!access_.audit->append(audit_entry(&who, "access_denied", target, json::object{}, exchange))) {
+    ++metrics_.audit_failures;
+  }
 }
 
 std::optional<cases::Case> Api::visible_case(const Who& who, std::string_view id, Exchange& exchange) {
@@ -210,6 +227,10 @@ std::optional<cases::Case> Api::visible_case(const Who& who, std::string_view id
     return std::nullopt;
   }
   return std::move(**got);
+}
+
+bool Api::may_change_case(const Who& who, std::string_view id, Exchange& exchange) {
+  return auth::case_scope(who) == auth::CaseScope::kAll || visible_case(who, id, exchange).has_value();
 }
 
 void Api::session_route(Request& request, const std::shared_ptr<Exchange>& exchange) {

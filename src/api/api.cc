@@ -281,13 +281,8 @@ void Api::ingest(Request& request, std::shared_ptr<Exchange> exchange, const Who
   if (access_.audit) {
     json::array ids;
     for (size_t i = 0; i < valid.size() && i < 100; ++i) ids.emplace_back(valid[i].id);
-    auth::AuditEntry entry;
-    entry.at = clock_.now();
-    entry.actor = who.name;
-    entry.role = who.label();
-    entry.action = "ingest";
-    entry.from = exchange->remote_address();
-    entry.detail = json::serialize(json::object{{"instructions", valid.size()}, {"ids", std::move(ids)}});
+    auto entry = audit_entry(&who, "ingest", "", json::object{{"instructions", valid.size()}, {"ids", std::move(ids)}},
+                             *exchange);
     access_.audit->append_async(std::move(entry), [join, complete](Result<auth::AuditEntry> r) {
       std::lock_guard lock(join->mu);
       join->audited = std::move(r);
@@ -351,18 +346,7 @@ void Api::list_cases(const Request& request, Exchange& exchange, const Who& who)
     }
   }
   if (!errors.empty()) return answer(exchange, error_response(fail_fields(std::move(errors)).value()));
-  switch (auth::case_scope(who)) {
-    case auth::CaseScope::kAll: break;
-    case auth::CaseScope::kStation:
-      if (filter.station && *filter.station != who.station_code) {
-        audit_denied(who, "station:" + *filter.station, exchange);
-        return answer(exchange, error_response(403, "station accounts see only their own station's cases"));
-      }
-      filter.station = who.station_code;
-      break;
-    default:
-      return answer(exchange, error_response(403, "responders see their visit at /api/v1/responders/{id}"));
-  }
+  if (!scope_to_station(who, filter.station, exchange)) return;
   auto page = store_.list(filter, cursor, limit);
   if (!page) return answer(exchange, error_response(page.error()));
   json::array items;
@@ -431,7 +415,7 @@ void Api::post_event(std::string case_id, Request& request, std::shared_ptr<Exch
     if (action && action->is_string() && action->as_string() == "approve_release") needed = P::kApproveRelease;
   }
   if (!require(who, needed, *exchange)) return;
-  if (!visible_case(who, case_id, *exchange)) return;
+  if (!may_change_case(who, case_id, *exchange)) return;
   if (responder && body.is_object()) {
     // A responder reports only its own visit, as itself.
     const json::value* r = body.as_object().if_contains("responder");
@@ -537,12 +521,7 @@ void Api::stats(const Request& request, Exchange& exchange, const Who& who) {
     }
   }
   if (!errors.empty()) return answer(exchange, error_response(fail_fields(std::move(errors)).value()));
-  if (auth::case_scope(who) == auth::CaseScope::kStation) {
-    if (filter.station && *filter.station != who.station_code) {
-      return answer(exchange, error_response(403, "station accounts see only their own station's figures"));
-    }
-    filter.station = who.station_code;
-  }
+  if (!scope_to_station(who, filter.station, exchange)) return;
   auto s = store_.stats(filter);
   if (!s) return answer(exchange, error_response(s.error()));
   metrics_.read_latency.record(seconds_since(start));

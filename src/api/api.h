@@ -124,6 +124,13 @@ class Api {
   void audit_route(const Request& request, Exchange& exchange, const Who& who);
   // Answers 403 and returns false unless `who` has `p`.
   bool require(const Who& who, auth::Permission p, Exchange& exchange);
+  // Cuts a station filter to the caller's scope: station accounts always get their own (asking
+  // for another is refused and recorded), responders none (they see their visit at
+  // /responders/{id}). False after answering 403.
+  bool scope_to_station(const Who& who, std::optional<std::string>& station, Exchange& exchange);
+  // An audit entry of `action` by `who` (null: not authenticated) from the exchange's client.
+  auth::AuditEntry audit_entry(const Who* who, std::string action, std::string target,
+                               const boost::json::object& detail, const Exchange& exchange) const;
   // Appends to the audit log. False (after answering 503) when it cannot: an action that
   // cannot be recorded is not done, and personal data that cannot be logged is not shown.
   bool audit(const Who* who, std::string action, std::string target, const boost::json::object& detail,
@@ -133,6 +140,10 @@ class Api {
   // The case `id` when `who` may see it; otherwise answers (404 when it is outside the
   // caller's scope: never saying that it exists) and returns nullopt.
   std::optional<cases::Case> visible_case(const Who& who, std::string_view id, Exchange& exchange);
+  // Before a change: true when `who` may change case `id`. Callers who see every case are not
+  // made to read it (the change itself answers 404 for a missing one); the others' case is read
+  // and checked as by visible_case().
+  bool may_change_case(const Who& who, std::string_view id, Exchange& exchange);
   // A page size from the query: 1..max_page, else an error naming "limit".
   void read_limit(const std::string& value, size_t& limit, std::vector<FieldError>& errors) const;
 

@@ -326,34 +326,11 @@ bool Api::post_handling_event(const std::string& case_id, const json::object& o,
   return true;
 }
 
-namespace {
-
-// The station filter a caller gets: station accounts always their own (asking for another
-// is refused), responders none (they see their visit at /responders/{id}). False after
-// answering.
-bool scope_station(const auth::Principal& who, std::optional<std::string>& station, std::string& refusal) {
-  switch (auth::case_scope(who)) {
-    case auth::CaseScope::kAll: return true;
-    case auth::CaseScope::kStation:
-      if (station && *station != who.station_code) {
-        refusal = "station accounts see only their own station";
-        return false;
-      }
-      station = who.station_code;
-      return true;
-    default:
-      refusal = "responders see their visit at /api/v1/responders/{id}";
-      return false;
-  }
-}
-
-}  // namespace
-
 void Api::list_tasks(const Request& request, Exchange& exchange, const Who& who) {
   const Target target = split_target(request.target());
   std::optional<std::string> station;
   if (auto it = target.query.find("station"); it != target.query.end()) station = it->second;
-  if (std::string why; !scope_station(who, station, why)) return answer(exchange, error_response(403, why));
+  if (!scope_to_station(who, station, exchange)) return;
   size_t limit = options_.default_page;
   std::vector<FieldError> errors;
   if (auto it = target.query.find("limit"); it != target.query.end()) read_limit(it->second, limit, errors);
@@ -381,7 +358,7 @@ void Api::list_stop_payments(const Request& request, Exchange& exchange, const W
   const Target target = split_target(request.target());
   std::optional<std::string> station;
   if (auto it = target.query.find("station"); it != target.query.end()) station = it->second;
-  if (std::string why; !scope_station(who, station, why)) return answer(exchange, error_response(403, why));
+  if (!scope_to_station(who, station, exchange)) return;
   size_t limit = options_.default_page;
   std::vector<FieldError> errors;
   if (auto it = target.query.find("limit"); it != target.query.end()) read_limit(it->second, limit, errors);
@@ -586,7 +563,7 @@ void Api::attempt_result(Request& request, const std::shared_ptr<Exchange>& exch
 
 void Api::upload_document(Request& request, const std::string& case_id, const std::string& sp_id,
                           const std::shared_ptr<Exchange>& exchange, const Who& who) {
-  if (!visible_case(who, case_id, *exchange)) return;
+  if (!may_change_case(who, case_id, *exchange)) return;
   const Target target = split_target(request.target());
   std::string name = "document";
   if (auto it = target.query.find("name"); it != target.query.end() && !it->second.empty()) name = it->second;
