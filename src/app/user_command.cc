@@ -116,12 +116,20 @@ std::string check_allowed(const Parsed& p, std::vector<std::string> allowed) {
   return "";
 }
 
-Result<std::unique_ptr<auth::SqliteUserStore>> open_store(const Parsed& p) {
+// The settings the command's --config and --data give.
+Result<Config> config_of(const Parsed& p) {
   Config config;
   if (auto file = p.one("--config")) {
     if (auto r = load_config_file(*file, config); !r) return tl::unexpected(r.error());
   }
   if (auto data = p.one("--data")) config.data_dir = *data;
+  return config;
+}
+
+Result<std::unique_ptr<auth::SqliteUserStore>> open_store(const Parsed& p) {
+  auto found = config_of(p);
+  if (!found) return tl::unexpected(found.error());
+  const Config& config = *found;
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) {
@@ -136,10 +144,9 @@ Result<std::unique_ptr<auth::SqliteUserStore>> open_store(const Parsed& p) {
 // appends to; writers take turns). Before the change: what cannot be recorded is not done.
 bool audit_change(const Parsed& p, UserCommandEnv& env, const std::string& command, std::string action,
                   std::string target, const boost::json::object& detail) {
-  Config config;
-  if (auto file = p.one("--config")) (void)load_config_file(*file, config);
-  if (auto data = p.one("--data")) config.data_dir = *data;
-  auto appended = audit_cli_change(config, env.clock, std::move(action), std::move(target), detail);
+  auto config = config_of(p);
+  auto appended = config ? audit_cli_change(*config, env.clock, std::move(action), std::move(target), detail)
+                         : tl::unexpected(config.error());
   if (!appended) {
     env.err << "quanzu " << command << ": cannot write the audit log, nothing changed: "
             << appended.error().message << "\n";
